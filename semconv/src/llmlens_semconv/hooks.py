@@ -1,0 +1,83 @@
+"""Extension points the llmlens distro (or a user) plugs into the emitter.
+
+They cost nothing while unset. The emitter depends on the OpenTelemetry API
+only, so what needs the SDK or process-wide state (attribution onto metrics,
+prompt templates, evaluators) reaches it through these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from llmlens_semconv.emitter import Call
+    from llmlens_semconv.records import Request, Response
+
+MetricAttributesHook = Callable[[], Mapping[str, Any] | None]
+SpanStartHook = Callable[["Request"], Mapping[str, Any] | None]
+CallEndedHook = Callable[["Call", "Response | None", "str | None"], None]
+
+_metric_attribute_hooks: list[MetricAttributesHook] = []
+_span_start_hooks: list[SpanStartHook] = []
+_call_ended_hooks: list[CallEndedHook] = []
+
+
+def add_metric_attributes_hook(hook: MetricAttributesHook) -> None:
+    """Extra low-cardinality attributes for every GenAI metric point."""
+    if hook not in _metric_attribute_hooks:
+        _metric_attribute_hooks.append(hook)
+
+
+def add_span_start_hook(hook: SpanStartHook) -> None:
+    """Extra attributes for a GenAI span, given at its start."""
+    if hook not in _span_start_hooks:
+        _span_start_hooks.append(hook)
+
+
+def add_call_ended_hook(hook: CallEndedHook) -> None:
+    """Called after a GenAI span ended (response may be None on failure)."""
+    if hook not in _call_ended_hooks:
+        _call_ended_hooks.append(hook)
+
+
+def remove_hook(hook: Callable[..., Any]) -> None:
+    for hooks in (_metric_attribute_hooks, _span_start_hooks, _call_ended_hooks):
+        if hook in hooks:
+            hooks.remove(hook)
+
+
+def metric_attributes() -> dict[str, Any] | None:
+    if not _metric_attribute_hooks:
+        return None
+    merged: dict[str, Any] = {}
+    for hook in _metric_attribute_hooks:
+        try:
+            extra = hook()
+        except Exception:  # noqa: BLE001 - a hook never breaks a call
+            continue
+        if extra:
+            merged.update(extra)
+    return merged
+
+
+def span_start_attributes(request: Request) -> dict[str, Any] | None:
+    if not _span_start_hooks:
+        return None
+    merged: dict[str, Any] = {}
+    for hook in _span_start_hooks:
+        try:
+            extra = hook(request)
+        except Exception:  # noqa: BLE001 - a hook never breaks a call
+            continue
+        if extra:
+            merged.update(extra)
+    return merged
+
+
+def call_ended(call: Call, response: Response | None, error_type: str | None) -> None:
+    for hook in _call_ended_hooks:
+        try:
+            hook(call, response, error_type)
+        except Exception:  # noqa: BLE001 - a hook never breaks a call
+            continue
