@@ -404,6 +404,8 @@ class Call:
 
         if content.on_event and details and request.operation is not None:
             self._emit_details_event(span, attrs, details)
+        if recording:
+            hooks.span_ending(span)
         span.end()
 
         histogram = emitter._duration_histogram(request.operation)

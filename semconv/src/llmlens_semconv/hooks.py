@@ -21,6 +21,24 @@ CallEndedHook = Callable[["Call", "Response | None", "str | None"], None]
 _metric_attribute_hooks: list[MetricAttributesHook] = []
 _span_start_hooks: list[SpanStartHook] = []
 _call_ended_hooks: list[CallEndedHook] = []
+# Called with the live span after the emitter set its last attributes and just
+# before span.end(): the place to add attributes derived from the others (cost).
+SpanEndingHook = Callable[[Any], None]
+_span_ending_hooks: list[SpanEndingHook] = []
+
+
+def add_span_ending_hook(hook: SpanEndingHook) -> None:
+    """Called with a recording GenAI span just before it ends (still writable)."""
+    if hook not in _span_ending_hooks:
+        _span_ending_hooks.append(hook)
+
+
+def span_ending(span: Any) -> None:
+    for hook in _span_ending_hooks:
+        try:
+            hook(span)
+        except Exception:  # noqa: BLE001 - a hook never breaks a call
+            continue
 
 
 def add_metric_attributes_hook(hook: MetricAttributesHook) -> None:
@@ -42,7 +60,9 @@ def add_call_ended_hook(hook: CallEndedHook) -> None:
 
 
 def remove_hook(hook: Callable[..., Any]) -> None:
-    for hooks in (_metric_attribute_hooks, _span_start_hooks, _call_ended_hooks):
+    for hooks in (
+        _metric_attribute_hooks, _span_start_hooks, _call_ended_hooks, _span_ending_hooks,
+    ):
         if hook in hooks:
             hooks.remove(hook)
 

@@ -203,6 +203,7 @@ LLMLENS_FEATURE: Final = "llmlens.feature"
 LLMLENS_BUDGET_NAME: Final = "llmlens.budget.name"
 LLMLENS_BUDGET_UNIT: Final = "llmlens.budget.unit"
 LLMLENS_BUDGET_WINDOW: Final = "llmlens.budget.window"
+LLMLENS_BUDGET_SCOPE: Final = "llmlens.budget.scope"
 # set on a framework-level inference span whose usage is carried by the
 # provider span beneath it (so tokens and cost are counted once)
 LLMLENS_USAGE_DELEGATED: Final = "llmlens.usage.delegated"
