@@ -59,7 +59,16 @@ def _fail(call: Call, acc: Accumulator, exc: BaseException) -> None:
         log_once(_log, "stream.response")
         response = None
     reason = END_CANCELLED if isinstance(exc, asyncio.CancelledError) else END_ERROR
-    call.fail(exc, response=response, end_reason=reason)
+    # An accumulator may name the error itself (e.g. the API's error type of
+    # an error event inside the stream); optional, so older adapters still fit.
+    error_type = None
+    classify = getattr(acc, "error_type", None)
+    if classify is not None:
+        try:
+            error_type = classify(exc)
+        except Exception:  # noqa: BLE001 - fail open
+            log_once(_log, "stream.error_type")
+    call.fail(exc, error_type=error_type, response=response, end_reason=reason)
 
 
 def _take(call: Call, acc: Accumulator, item: Any) -> bool:
