@@ -1,0 +1,93 @@
+"""OpenTelemetry GenAI instrumentation for the OpenAI Python SDK.
+
+    from llmlens_openai import OpenAIInstrumentor
+    OpenAIInstrumentor().instrument()
+
+or, with no code change, ``opentelemetry-instrument python app.py`` (entry
+point ``llmlens_openai``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Collection
+from typing import Any
+
+import wrapt
+from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
+
+from llmlens_openai import wrappers
+from llmlens_openai.package import _instruments
+from llmlens_openai.state import SdkTypes, State, stream_usage_from_env
+from llmlens_openai.targets import ASYNC_CALL, CALL, TARGETS, Target
+from llmlens_openai.version import __version__
+from llmlens_semconv import Emitter
+
+_log = logging.getLogger(__name__)
+
+__all__ = ["OpenAIInstrumentor", "__version__"]
+
+_FACTORIES = {
+    CALL: wrappers.sync_call,
+    ASYNC_CALL: wrappers.async_call,
+}
+
+
+class OpenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
+    """Spans, metrics and opt-in content for every OpenAI API call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        if not hasattr(self, "_wrapped"):
+            # BaseInstrumentor is a singleton: keep state across re-inits
+            self._wrapped: list[tuple[type, str, Any]] = []
+            self._state: State | None = None
+
+    def instrumentation_dependencies(self) -> Collection[str]:
+        return _instruments
+
+    def _instrument(self, **kwargs: Any) -> None:
+        emitter = Emitter(
+            "llmlens_openai", __version__,
+            tracer_provider=kwargs.get("tracer_provider"),
+            meter_provider=kwargs.get("meter_provider"),
+            logger_provider=kwargs.get("logger_provider"),
+        )
+        stream_usage = kwargs.get("stream_usage")
+        state = State(
+            emitter=emitter, sdk=SdkTypes.load(),
+            stream_usage=stream_usage_from_env() if stream_usage is None else bool(stream_usage),
+        )
+        self._state = state
+        for target in TARGETS:
+            self._wrap(target, state)
+
+    def _wrap(self, target: Target, state: State) -> None:
+        try:
+            module = importlib.import_module(target.module)
+            owner = getattr(module, target.cls, None)
+            if owner is None or target.method not in owner.__dict__:
+                return  # this SDK version has no such method
+            original = owner.__dict__[target.method]
+            if isinstance(original, wrapt.FunctionWrapper):
+                return  # already wrapped (by us through another path)
+            factory = _FACTORIES.get(target.flavor, wrappers.stream_manager)
+            wrapt.wrap_function_wrapper(owner, target.method, factory(state, target.kind))
+            self._wrapped.append((owner, target.method, original))
+        except Exception:  # noqa: BLE001 - one method failing must not stop the others
+            _log.debug("llmlens_openai: could not wrap %s.%s.%s",
+                       target.module, target.cls, target.method, exc_info=True)
+
+    def _uninstrument(self, **kwargs: Any) -> None:
+        if self._state is not None:
+            # wrappers still held by the SDK (cached with_raw_response
+            # helpers) turn into plain pass-throughs
+            self._state.active = False
+            self._state = None
+        for owner, name, original in reversed(self._wrapped):
+            try:
+                setattr(owner, name, original)
+            except Exception:  # noqa: BLE001 - restore as much as we can
+                _log.debug("llmlens_openai: could not restore %s", name, exc_info=True)
+        self._wrapped.clear()

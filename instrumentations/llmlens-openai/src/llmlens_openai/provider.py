@@ -1,0 +1,75 @@
+"""Which GenAI provider and server a client talks to, from the client itself.
+
+The OpenAI SDK is also the client of many OpenAI-compatible services; the
+provider name comes from the client class (Azure) or the base URL's host.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from llmlens_semconv import names as n
+
+# host suffix -> provider name; the first match wins
+_HOST_SUFFIXES: tuple[tuple[str, str], ...] = (
+    (".openai.azure.com", n.PROVIDER_AZURE_OPENAI),
+    (".cognitiveservices.azure.com", n.PROVIDER_AZURE_OPENAI),
+    (".services.ai.azure.com", n.PROVIDER_AZURE_INFERENCE),
+    ("models.inference.ai.azure.com", n.PROVIDER_AZURE_INFERENCE),
+    ("models.github.ai", n.PROVIDER_AZURE_INFERENCE),
+    ("api.groq.com", n.PROVIDER_GROQ),
+    ("api.deepseek.com", n.PROVIDER_DEEPSEEK),
+    ("api.x.ai", n.PROVIDER_X_AI),
+    ("api.mistral.ai", n.PROVIDER_MISTRAL_AI),
+    ("api.perplexity.ai", n.PROVIDER_PERPLEXITY),
+    ("api.moonshot.ai", n.PROVIDER_MOONSHOT_AI),
+    ("api.moonshot.cn", n.PROVIDER_MOONSHOT_AI),
+    ("generativelanguage.googleapis.com", n.PROVIDER_GCP_GEMINI),
+    ("aiplatform.googleapis.com", n.PROVIDER_GCP_VERTEX_AI),
+    ("api.anthropic.com", n.PROVIDER_ANTHROPIC),
+    ("api.cohere.ai", n.PROVIDER_COHERE),
+    ("api.cohere.com", n.PROVIDER_COHERE),
+    (".amazonaws.com", n.PROVIDER_AWS_BEDROCK),
+)
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    provider: str
+    address: str | None
+    port: int | None
+
+
+@lru_cache(maxsize=64)
+def _endpoint_of(host: str, scheme: str, port: int | None, azure: bool) -> Endpoint:
+    host = host.lower()
+    provider = n.PROVIDER_AZURE_OPENAI if azure else n.PROVIDER_OPENAI
+    if not azure:
+        for suffix, name in _HOST_SUFFIXES:
+            if host.endswith(suffix) or host == suffix.lstrip("."):
+                provider = name
+                break
+    return Endpoint(provider, host or None, port or _DEFAULT_PORTS.get(scheme))
+
+
+def endpoint_of(resource: Any) -> Endpoint:
+    """Provider, server address and port of the client behind a resource."""
+    client = getattr(resource, "_client", None)
+    url = getattr(client, "base_url", None)
+    azure = _is_azure(client)
+    if url is None:
+        return Endpoint(n.PROVIDER_AZURE_OPENAI if azure else n.PROVIDER_OPENAI, None, None)
+    return _endpoint_of(
+        str(getattr(url, "host", "") or ""), str(getattr(url, "scheme", "") or ""),
+        getattr(url, "port", None), azure,
+    )
+
+
+def _is_azure(client: Any) -> bool:
+    for cls in type(client).__mro__:
+        if cls.__name__ in ("AzureOpenAI", "AsyncAzureOpenAI"):
+            return True
+    return False

@@ -1,0 +1,54 @@
+"""Reading request arguments and SDK objects without caring whether they are
+pydantic models, plain dicts, or the SDK's "not given" sentinels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# The SDK's sentinels for an argument left out (``NOT_GIVEN``, ``omit``).
+_SENTINEL_TYPES = frozenset({"NotGiven", "Omit"})
+
+
+def given(value: Any) -> bool:
+    return value is not None and type(value).__name__ not in _SENTINEL_TYPES
+
+
+def arg(kwargs: dict[str, Any], name: str) -> Any:
+    """A keyword argument, or None when absent or a sentinel."""
+    value = kwargs.get(name)
+    return value if given(value) else None
+
+
+def field(obj: Any, name: str) -> Any:
+    """An attribute of a model or a key of a dict (None when missing)."""
+    if obj is None:
+        return None
+    if isinstance(obj, dict):
+        value = obj.get(name)
+    else:
+        value = getattr(obj, name, None)
+    return value if given(value) else None
+
+
+def as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    return None
+
+
+def as_float(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    return None
+
+
+def as_str(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    # enums of the SDK (some versions use them for finish reasons, tiers)
+    inner = getattr(value, "value", None)
+    return inner if isinstance(inner, str) else None
