@@ -1,0 +1,298 @@
+"""The built-in redaction rules: PII and secrets, each replaced by a typed
+placeholder.
+
+Every pattern here passes :func:`llmlens_semconv.regex_safety.hazards`
+(bounded quantifiers, no ambiguous nesting), so a scan is linear in the
+length of the text. Where a shape alone would over-match, a validator
+(Luhn, IBAN mod 97, ``ipaddress``) decides; rules run in the order listed,
+secrets first, so a later, looser rule never sees the inside of a secret.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+Replacement = str | Callable[["re.Match[str]"], str]
+
+KIND_SECRET = "secret"
+KIND_PII = "pii"
+KIND_NETWORK = "network"
+KIND_CUSTOM = "custom"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One pattern and what its matches become.
+
+    ``hints``: the rule runs only when one of these substrings is in the
+    text; ``hints_ci``: the same, compared with the lower-cased text;
+    ``needs_digit``: the rule runs only when the text holds a digit. These
+    pre-checks keep clean text cheap.
+    """
+
+    name: str
+    placeholder: str
+    regex: re.Pattern[str]
+    replacement: Replacement
+    kind: str
+    hints: tuple[str, ...] = ()
+    hints_ci: tuple[str, ...] = ()
+    needs_digit: bool = False
+
+    def apply(self, text: str) -> str:
+        return self.regex.sub(self.replacement, text)
+
+
+def _rule(
+    name: str, placeholder: str, pattern: str, kind: str, *,
+    replacement: Replacement | None = None, flags: int = 0,
+    hints: tuple[str, ...] = (), hints_ci: tuple[str, ...] = (), needs_digit: bool = False,
+) -> Rule:
+    return Rule(
+        name=name, placeholder=placeholder, regex=re.compile(pattern, flags),
+        replacement=placeholder if replacement is None else replacement, kind=kind,
+        hints=hints, hints_ci=hints_ci, needs_digit=needs_digit,
+    )
+
+
+# --- validators ---------------------------------------------------------------------
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = ord(char) - 48
+        if index % 2:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def iban_valid(candidate: str) -> bool:
+    compact = candidate.replace(" ", "")
+    if not 15 <= len(compact) <= 34:
+        return False
+    rearranged = compact[4:] + compact[:4]
+    number = "".join(str(int(c, 36)) for c in rearranged)
+    return int(number) % 97 == 1
+
+
+def _keep_if(valid: Callable[[str], bool], placeholder: str) -> Callable[[re.Match[str]], str]:
+    def replace(match: re.Match[str]) -> str:
+        text = match.group(0)
+        return placeholder if valid(text) else text
+
+    return replace
+
+
+def _card(text: str) -> bool:
+    digits = re.sub(r"[ -]", "", text)
+    return 13 <= len(digits) <= 19 and luhn_valid(digits)
+
+
+def _iban(match: re.Match[str]) -> str:
+    text = match.group(0)
+    # the shape may have taken one space-separated group too many
+    candidate = text
+    while len(candidate.replace(" ", "")) >= 15:
+        if iban_valid(candidate):
+            return "<IBAN>" + text[len(candidate):]
+        if " " not in candidate:
+            break
+        candidate = candidate.rsplit(" ", 1)[0]
+    return text
+
+
+def _phone(text: str) -> bool:
+    digits = sum(c.isdigit() for c in text)
+    return 8 <= digits <= 15
+
+
+def _ipv6(match: re.Match[str]) -> str:
+    text = match.group(0)
+    candidate = text.rstrip(".")
+    if candidate.count(":") < 2:
+        return text
+    groups = [g for g in candidate.split(":") if g]
+    # "1::2" (a Python slice) parses as an address; demand a real-looking one
+    if len(groups) < 3 and not any(len(g) >= 3 for g in groups):
+        return text
+    try:
+        ipaddress.IPv6Address(candidate)
+    except ValueError:
+        return text
+    return "<IP_ADDRESS>" + text[len(candidate):]
+
+
+def _authorization(match: re.Match[str]) -> str:
+    prefix = match.group(1)
+    kind = "<BEARER_TOKEN>" if "bearer" in prefix.lower() else "<CREDENTIALS>"
+    return prefix + kind
+
+
+_PASSWORD_KEYS = ("password", "passwd", "pwd", "passphrase")
+
+
+def _secret_value(match: re.Match[str]) -> str:
+    key = match.group(1).lower()
+    placeholder = "<PASSWORD>" if any(k in key for k in _PASSWORD_KEYS) else "<SECRET>"
+    return match.group(1) + placeholder
+
+
+# --- the rules ---------------------------------------------------------------------
+
+_IPV4_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+
+_BUILTIN_RULES: tuple[Rule, ...] = (
+    # secrets ------------------------------------------------------------------------
+    _rule(
+        "private_key", "<PRIVATE_KEY>",
+        r"-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----"
+        r"(?:[\s\S]{0,16384}?-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----"
+        r"|[A-Za-z0-9+/=\s:,\\-]{0,16384})",
+        KIND_SECRET, hints=("PRIVATE KEY",),
+    ),
+    _rule(
+        "connection_string", "<PASSWORD>",
+        r"\b([a-z][a-z0-9+.-]{1,30}://[^\s:/?#@'\"<>]{0,256}:)[^\s/?#@'\"<>]{1,256}(@)",
+        KIND_SECRET, replacement=r"\1<PASSWORD>\2", flags=re.IGNORECASE, hints=("://",),
+    ),
+    _rule(
+        "authorization_header", "<CREDENTIALS>",
+        r"\b(authorization[\"']?\s{0,3}[:=]\s{0,3}[\"']?\s{0,3}"
+        r"(?:(?:basic|bearer|token|digest|apikey)\s{1,5})?)[^\s\"',;<>]{4,4096}",
+        KIND_SECRET, replacement=_authorization, flags=re.IGNORECASE,
+        hints_ci=("authorization",),
+    ),
+    _rule(
+        "bearer_token", "<BEARER_TOKEN>",
+        r"\b(bearer\s{1,5})[A-Za-z0-9._~+/=-]{8,4096}",
+        KIND_SECRET, replacement=r"\1<BEARER_TOKEN>", flags=re.IGNORECASE,
+        hints_ci=("bearer",),
+    ),
+    _rule(
+        "jwt", "<JWT>",
+        r"\beyJ[A-Za-z0-9_-]{2,8192}\.[A-Za-z0-9_-]{2,8192}\.[A-Za-z0-9_-]{0,8192}",
+        KIND_SECRET, hints=("eyJ",),
+    ),
+    # OpenAI (sk-, sk-proj-, sk-svcacct-, sk-admin-) and Anthropic (sk-ant-...)
+    _rule(
+        "openai_anthropic_key", "<API_KEY>",
+        r"(?<![A-Za-z0-9_-])sk-[A-Za-z0-9_-]{20,256}",
+        KIND_SECRET, hints=("sk-",),
+    ),
+    _rule(
+        "stripe_key", "<API_KEY>",
+        r"(?<![A-Za-z0-9_])(?:(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,247}"
+        r"|whsec_[A-Za-z0-9]{20,100})",
+        KIND_SECRET, hints=("_live_", "_test_", "whsec_"),
+    ),
+    _rule(
+        "aws_access_key_id", "<API_KEY>",
+        r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9])",
+        KIND_SECRET, hints=("AKIA", "ASIA", "ABIA", "ACCA", "A3T"),
+    ),
+    _rule(
+        "github_token", "<API_KEY>",
+        r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,251})",
+        KIND_SECRET, hints=("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    ),
+    _rule(
+        "google_api_key", "<API_KEY>",
+        r"(?<![A-Za-z0-9_-])(?:AIza[0-9A-Za-z_-]{35}|ya29\.[0-9A-Za-z_-]{20,2048})",
+        KIND_SECRET, hints=("AIza", "ya29."),
+    ),
+    _rule(
+        "slack_token", "<API_KEY>",
+        r"(?<![A-Za-z0-9])xox[abposre]-[A-Za-z0-9-]{10,250}",
+        KIND_SECRET, hints=("xox",),
+    ),
+    _rule(
+        "slack_webhook", "<API_KEY>",
+        r"(hooks\.slack\.com/services/)[A-Za-z0-9/_-]{20,200}",
+        KIND_SECRET, replacement=r"\1<API_KEY>", hints=("hooks.slack.com",),
+    ),
+    _rule(
+        "huggingface_token", "<API_KEY>",
+        r"(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{30,40}(?![A-Za-z0-9])",
+        KIND_SECRET, hints=("hf_",),
+    ),
+    _rule(
+        "organization_id", "<ORGANIZATION_ID>",
+        r"(?<![A-Za-z0-9_-])org-[A-Za-z0-9]{20,40}(?![A-Za-z0-9])",
+        KIND_SECRET, hints=("org-",),
+    ),
+    _rule(
+        "project_id", "<PROJECT_ID>",
+        r"(?<![A-Za-z0-9_-])proj_[A-Za-z0-9]{20,40}(?![A-Za-z0-9])",
+        KIND_SECRET, hints=("proj_",),
+    ),
+    _rule(
+        "aws_secret_access_key", "<AWS_SECRET_KEY>",
+        r"((?:aws_?)?secret_?(?:access_?)?key[\"']?\s{0,3}[:=]\s{0,3}[\"']?)"
+        r"[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])",
+        KIND_SECRET, replacement=r"\1<AWS_SECRET_KEY>", flags=re.IGNORECASE,
+        hints_ci=("secret",),
+    ),
+    _rule(
+        "secret_assignment", "<SECRET>",
+        r"(?<![A-Za-z0-9])((?:password|passwd|pwd|passphrase|client_?secret|secret|"
+        r"api[_-]?key|access_?token|auth_?token|refresh_?token|private_?key)"
+        r"[\"']?\s{0,3}[:=]\s{0,3}[\"']?)[^\s\"',;<>]{4,256}",
+        KIND_SECRET, replacement=_secret_value, flags=re.IGNORECASE,
+        hints_ci=("pass", "pwd", "secret", "key", "token"),
+    ),
+    # personal data ----------------------------------------------------------------
+    _rule(
+        "email", "<EMAIL>",
+        r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}"
+        r"(?:\.[A-Za-z0-9-]{1,63}){1,8}",
+        KIND_PII, hints=("@",),
+    ),
+    _rule(
+        "iban", "<IBAN>",
+        r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])",
+        KIND_PII, replacement=_iban, needs_digit=True,
+    ),
+    _rule(
+        "credit_card", "<CREDIT_CARD>",
+        r"(?<!\d)(?:\d{4}([ -]?)\d{4}\1\d{4}\1\d{1,7}|\d{4}[ -]?\d{6}[ -]?\d{4,5})(?!\d)",
+        KIND_PII, replacement=_keep_if(_card, "<CREDIT_CARD>"), needs_digit=True,
+    ),
+    _rule(
+        "us_ssn", "<SSN>",
+        r"(?<![\d-])(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\d-])",
+        KIND_PII, needs_digit=True,
+    ),
+    # network addresses (before phone numbers: dotted quads look numeric)
+    _rule(
+        "ipv6", "<IP_ADDRESS>",
+        r"(?<![\w:.])[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]{2,45}(?![\w:])",
+        KIND_NETWORK, replacement=_ipv6, hints=(":",),
+    ),
+    _rule(
+        "ipv4", "<IP_ADDRESS>",
+        rf"(?<![\d.]){_IPV4_OCTET}(?:\.{_IPV4_OCTET}){{3}}(?!\.?\d)",
+        KIND_NETWORK, needs_digit=True, hints=(".",),
+    ),
+    _rule(
+        "phone_international", "<PHONE>",
+        r"(?<![\w+])\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d[\d .-]{4,16}\d(?!\d)",
+        KIND_PII, replacement=_keep_if(_phone, "<PHONE>"), hints=("+",),
+    ),
+    _rule(
+        "phone_north_america", "<PHONE>",
+        r"(?<![\w+(.-])(?:1[ .-])?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\d-]|\.\d)",
+        KIND_PII, needs_digit=True,
+    ),
+)
+
+
+def builtin_rules() -> tuple[Rule, ...]:
+    """The built-in rules, in the order they run."""
+    return _BUILTIN_RULES
