@@ -204,6 +204,7 @@ LLMLENS_BUDGET_NAME: Final = "llmlens.budget.name"
 LLMLENS_BUDGET_UNIT: Final = "llmlens.budget.unit"
 LLMLENS_BUDGET_WINDOW: Final = "llmlens.budget.window"
 LLMLENS_BUDGET_SCOPE: Final = "llmlens.budget.scope"
+LLMLENS_BUDGET_THRESHOLD: Final = "llmlens.budget.threshold"
 # set on a framework-level inference span whose usage is carried by the
 # provider span beneath it (so tokens and cost are counted once)
 LLMLENS_USAGE_DELEGATED: Final = "llmlens.usage.delegated"

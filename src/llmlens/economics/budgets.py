@@ -1,0 +1,171 @@
+"""Budget usage in the current window, its gauges, and the threshold warnings.
+
+State lives in this process only: a restart starts every window at zero.
+Burn across restarts is computed from the cost and token counters in the
+backend (see the README).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from opentelemetry.metrics import CallbackOptions, Meter, Observation
+
+from llmlens.economics.budget_spec import Budget
+from llmlens_semconv import names as n
+
+THRESHOLDS = (0.8, 1.0)
+_HOUR = 3600
+_DAY = 86400
+
+
+def window_bounds(window: str, now: float) -> tuple[float, float]:
+    """Start and end (epoch seconds) of the calendar window holding ``now`` (UTC)."""
+    if window == "hour":
+        start = now // _HOUR * _HOUR
+        return start, start + _HOUR
+    if window == "day":
+        start = now // _DAY * _DAY
+        return start, start + _DAY
+    moment = datetime.fromtimestamp(now, tz=timezone.utc)
+    first = datetime(moment.year, moment.month, 1, tzinfo=timezone.utc)
+    following = (
+        datetime(moment.year + 1, 1, 1, tzinfo=timezone.utc) if moment.month == 12
+        else datetime(moment.year, moment.month + 1, 1, tzinfo=timezone.utc)
+    )
+    return first.timestamp(), following.timestamp()
+
+
+class _State:
+    __slots__ = ("attributes", "budget", "crossed", "usage", "window_end")
+
+    def __init__(self, budget: Budget) -> None:
+        self.budget = budget
+        self.usage = 0.0
+        self.window_end = 0.0  # rolls over on first use
+        self.crossed: set[float] = set()
+        self.attributes = {
+            n.LLMLENS_BUDGET_NAME: budget.name,
+            n.LLMLENS_BUDGET_UNIT: budget.unit,
+            n.LLMLENS_BUDGET_WINDOW: budget.window,
+            n.LLMLENS_BUDGET_SCOPE: budget.scope_label,
+        }
+
+    def roll(self, now: float) -> None:
+        if now >= self.window_end:
+            _, self.window_end = window_bounds(self.budget.window, now)
+            self.usage = 0.0
+            self.crossed.clear()
+
+
+Warn = Callable[[Budget, float, float], None]
+
+
+class BudgetTracker:
+    """Adds each call's tokens and cost to the budgets it falls under."""
+
+    def __init__(
+        self,
+        budgets: Iterable[Budget],
+        *,
+        service_name: str | None = None,
+        warn: Warn | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._states = [_State(b) for b in budgets]
+        self._clock = clock
+        self._warn = warn
+        self._lock = threading.Lock()
+        # budgets that match every call of this process (all, our own service)
+        self._always = [
+            s for s in self._states
+            if s.budget.scope == "all"
+            or (s.budget.scope == "service" and s.budget.value == service_name)
+        ]
+        self._by_key: dict[tuple[str, str], list[_State]] = {}
+        for state in self._states:
+            if state.budget.scope in ("team", "tenant", "feature", "model"):
+                key = (state.budget.scope, state.budget.value or "")
+                self._by_key.setdefault(key, []).append(state)
+
+    def __bool__(self) -> bool:
+        return bool(self._states)
+
+    def record(
+        self,
+        attributes: Mapping[str, Any],
+        models: tuple[str | None, str | None],
+        tokens: int,
+        usd: float | None,
+    ) -> None:
+        """One call: its span attributes (attribution), response and request
+        model, input + output tokens, and cost (None when unpriced)."""
+        matched = self._matching(attributes, models)
+        if not matched:
+            return
+        now = self._clock()
+        crossings: list[tuple[Budget, float, float]] = []
+        with self._lock:
+            for state in matched:
+                amount = usd if state.budget.unit == "usd" else tokens
+                if not amount:
+                    continue
+                state.roll(now)
+                state.usage += amount
+                ratio = state.usage / state.budget.limit
+                for threshold in THRESHOLDS:
+                    if ratio >= threshold and threshold not in state.crossed:
+                        state.crossed.add(threshold)
+                        crossings.append((state.budget, threshold, state.usage))
+        if self._warn is not None:
+            for budget, threshold, usage in crossings:
+                self._warn(budget, threshold, usage)
+
+    def _matching(
+        self, attributes: Mapping[str, Any], models: tuple[str | None, str | None],
+    ) -> list[_State]:
+        if not self._by_key:
+            return self._always
+        matched = list(self._always)
+        by_key = self._by_key
+        for scope, key in (
+            ("team", n.LLMLENS_TEAM), ("tenant", n.LLMLENS_TENANT), ("feature", n.LLMLENS_FEATURE),
+        ):
+            value = attributes.get(key)
+            if value is not None:
+                matched.extend(by_key.get((scope, value), ()))
+        response_model, request_model = models
+        if response_model:
+            matched.extend(by_key.get(("model", response_model), ()))
+        if request_model and request_model != response_model:
+            for state in by_key.get(("model", request_model), ()):
+                if state not in matched:
+                    matched.append(state)
+        return matched
+
+    # --- gauges ------------------------------------------------------------------
+
+    def observe_usage(self, _options: CallbackOptions | None = None) -> Iterable[Observation]:
+        now = self._clock()
+        with self._lock:
+            for state in self._states:
+                state.roll(now)
+            return [Observation(s.usage, s.attributes) for s in self._states]
+
+    def observe_limit(self, _options: CallbackOptions | None = None) -> Iterable[Observation]:
+        return [Observation(s.budget.limit, s.attributes) for s in self._states]
+
+    def register_gauges(self, meter: Meter) -> None:
+        # no unit: USD and token budgets share the gauges, told apart by llmlens.budget.unit
+        meter.create_observable_gauge(
+            n.METRIC_BUDGET_USAGE, callbacks=[self.observe_usage],
+            description="Usage of the budget in its current window (since process start).",
+        )
+        meter.create_observable_gauge(
+            n.METRIC_BUDGET_LIMIT, callbacks=[self.observe_limit],
+            description="Limit of the budget per window.",
+        )

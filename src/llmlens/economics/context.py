@@ -1,0 +1,136 @@
+"""Who a call is for: attribution values carried in the OpenTelemetry context.
+
+Values come from W3C baggage entries named exactly like the attributes
+(``user.id``, ``session.id``, ``gen_ai.conversation.id``, ``llmlens.team``,
+``llmlens.tenant``, ``llmlens.feature``) and from :func:`attribute`. Both live
+in the OTel context, which rides on contextvars: every asyncio task and thread
+sees only its own values.
+
+:func:`attribute` does not write baggage on purpose: baggage is injected into
+every outgoing HTTP request, including the one to the LLM provider, and a user
+id has no business leaving the process unless the application put it there.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any, TypeVar
+
+from opentelemetry import baggage
+from opentelemetry import context as otel_context
+
+from llmlens_semconv import names as n
+
+_API_KEY = otel_context.create_key("llmlens.attribution")
+_EMPTY: Mapping[str, str] = MappingProxyType({})
+
+# keyword of attribute() -> attribute name
+KEYWORDS: Mapping[str, str] = MappingProxyType({
+    "user_id": n.USER_ID,
+    "session_id": n.SESSION_ID,
+    "conversation_id": n.GEN_AI_CONVERSATION_ID,
+    "team": n.LLMLENS_TEAM,
+    "tenant": n.LLMLENS_TENANT,
+    "feature": n.LLMLENS_FEATURE,
+})
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def current_attribution(ctx: otel_context.Context | None = None) -> Mapping[str, str]:
+    """The attribution of ``ctx`` (default: the current context): baggage
+    entries first, values from :func:`attribute` over them."""
+    from_api: Mapping[str, str] | None = otel_context.get_value(_API_KEY, ctx)  # type: ignore[assignment]
+    entries = baggage.get_all(ctx)
+    if not entries:
+        return from_api or _EMPTY
+    merged: dict[str, str] = {}
+    for key in n.ATTRIBUTION_KEYS:
+        value = entries.get(key)
+        if value is not None and value != "":
+            merged[key] = str(value)
+    if from_api:
+        merged.update(from_api)
+    return merged
+
+
+class attribute:
+    """Attribute the LLM calls of a block or function to a user, team, ...
+
+    ::
+
+        with llmlens.attribute(user_id="u-42", team="search"):
+            client.chat.completions.create(...)
+
+        @llmlens.attribute(feature="summarize")
+        async def summarize(text): ...
+
+    Nested uses add to (and override) the outer values. ``None`` leaves a key
+    as it was.
+    """
+
+    __slots__ = ("_tokens", "_values")
+
+    def __init__(
+        self,
+        *,
+        user_id: str | None = None,
+        session_id: str | None = None,
+        conversation_id: str | None = None,
+        team: str | None = None,
+        tenant: str | None = None,
+        feature: str | None = None,
+    ) -> None:
+        given = {
+            "user_id": user_id, "session_id": session_id, "conversation_id": conversation_id,
+            "team": team, "tenant": tenant, "feature": feature,
+        }
+        self._values = {KEYWORDS[k]: str(v) for k, v in given.items() if v is not None}
+        # one token per active `with`, so a nested or re-entered use detaches its own
+        self._tokens: list[object] = []
+
+    def __enter__(self) -> attribute:
+        try:
+            outer: Mapping[str, str] | None = otel_context.get_value(_API_KEY)  # type: ignore[assignment]
+            values = {**outer, **self._values} if outer else dict(self._values)
+            self._tokens.append(otel_context.attach(otel_context.set_value(_API_KEY, values)))
+        except Exception:  # noqa: BLE001 - attribution never breaks the user's code
+            self._tokens.append(None)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        token = self._tokens.pop() if self._tokens else None
+        if token is not None:
+            otel_context.detach(token)  # type: ignore[arg-type]
+
+    async def __aenter__(self) -> attribute:
+        return self.__enter__()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.__exit__(*exc_info)
+
+    def __call__(self, func: F) -> F:
+        """Use as a decorator: every call of ``func`` runs attributed."""
+        values = self._values
+
+        def scope() -> attribute:
+            fresh = attribute.__new__(attribute)
+            fresh._values = values
+            fresh._tokens = []
+            return fresh
+
+        if inspect.iscoroutinefunction(func):
+            @functools.wraps(func)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                with scope():
+                    return await func(*args, **kwargs)
+            return async_wrapper  # type: ignore[return-value]
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with scope():
+                return func(*args, **kwargs)
+        return wrapper  # type: ignore[return-value]

@@ -1,0 +1,114 @@
+"""Prices each GenAI span that carries usage, while it is still writable.
+
+Runs as the emitter's span-ending hook: the SDK's own ``_on_ending`` span
+processor callback runs after the span's attributes turned read-only (checked
+with opentelemetry-sdk 1.45), and SDKs before 1.40 have no such callback.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from opentelemetry.metrics import Meter
+
+from llmlens.economics.budgets import BudgetTracker
+from llmlens.economics.pricing import PriceBook
+from llmlens.economics.rates import TokenCounts
+from llmlens_semconv import hooks
+from llmlens_semconv import names as n
+
+_log = logging.getLogger(__name__)
+
+
+def _int(value: Any) -> int:
+    return value if type(value) is int else 0
+
+
+class CostRecorder:
+    """Sets ``llmlens.cost.*`` on the span, counts USD (or an unpriced call)
+    and feeds the budgets."""
+
+    def __init__(self, prices: PriceBook, meter: Meter, budgets: BudgetTracker | None) -> None:
+        self.prices = prices
+        self.budgets = budgets if budgets else None
+        self.enabled = True
+        self._cost = meter.create_counter(
+            n.METRIC_COST, unit=n.UNIT_USD, description="Cost of GenAI calls in USD.")
+        self._unpriced = meter.create_counter(
+            n.METRIC_COST_UNPRICED_CALLS, unit=n.UNIT_CALLS,
+            description="GenAI calls whose model has no known price.")
+        self._failed_once = False
+
+    def on_span_ending(self, span: Any) -> None:
+        if not self.enabled:
+            return
+        try:
+            self._price(span)
+        except Exception:  # noqa: BLE001 - fail open
+            if not self._failed_once:
+                self._failed_once = True
+                _log.warning("llmlens: pricing a span failed", exc_info=True)
+
+    def _price(self, span: Any) -> None:
+        attributes = span.attributes
+        if not attributes:
+            return
+        get = attributes.get
+        if get(n.LLMLENS_USAGE_DELEGATED):
+            return
+        input_tokens = get(n.GEN_AI_USAGE_INPUT_TOKENS)
+        output_tokens = get(n.GEN_AI_USAGE_OUTPUT_TOKENS)
+        if input_tokens is None and output_tokens is None:
+            return
+        provider = get(n.GEN_AI_PROVIDER_NAME)
+        request_model = get(n.GEN_AI_REQUEST_MODEL)
+        response_model = get(n.GEN_AI_RESPONSE_MODEL)
+        service_tier = get(n.OPENAI_RESPONSE_SERVICE_TIER)
+
+        price = None
+        if response_model:
+            price = self.prices.price(provider, response_model, service_tier)
+        if price is None and request_model and request_model != response_model:
+            price = self.prices.price(provider, request_model, service_tier)
+
+        metric_attributes: dict[str, Any] = {}
+        operation = get(n.GEN_AI_OPERATION_NAME)
+        if operation:
+            metric_attributes[n.GEN_AI_OPERATION_NAME] = operation
+        if provider:
+            metric_attributes[n.GEN_AI_PROVIDER_NAME] = provider
+        if request_model:
+            metric_attributes[n.GEN_AI_REQUEST_MODEL] = request_model
+        if response_model:
+            metric_attributes[n.GEN_AI_RESPONSE_MODEL] = response_model
+        extra = hooks.metric_attributes()
+        if extra:
+            metric_attributes.update(extra)
+
+        tokens = _int(input_tokens) + _int(output_tokens)
+        if price is None:
+            span.set_attribute(n.LLMLENS_COST_UNPRICED, True)
+            self._unpriced.add(1, metric_attributes)
+            usd = None
+        else:
+            cost = price.rates.cost(TokenCounts(
+                input=_int(input_tokens),
+                output=_int(output_tokens),
+                cache_read=_int(get(n.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS)),
+                cache_write=_int(get(n.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS)),
+                reasoning=_int(get(n.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS)),
+                audio_input=_int(get(n.GEN_AI_USAGE_AUDIO_INPUT_TOKENS)),
+                audio_output=_int(get(n.GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS)),
+                image_input=_int(get(n.GEN_AI_USAGE_IMAGE_INPUT_TOKENS)),
+            ))
+            usd = cost.total_usd
+            span.set_attributes({
+                n.LLMLENS_COST_USD: usd,
+                n.LLMLENS_COST_INPUT_USD: cost.input_usd,
+                n.LLMLENS_COST_OUTPUT_USD: cost.output_usd,
+                n.LLMLENS_COST_PRICE_SOURCE: price.source,
+            })
+            self._cost.add(usd, metric_attributes)
+        if self.budgets is not None:
+            self.budgets.record(attributes, (response_model, request_model), tokens, usd)

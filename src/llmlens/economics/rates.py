@@ -1,0 +1,100 @@
+"""Per-model token rates and the arithmetic of one call's cost.
+
+Rates are USD per million tokens. Usage follows the GenAI conventions:
+``input_tokens`` includes cache reads and writes (and audio), and
+``output_tokens`` includes reasoning (and audio). A kind of token with its own
+rate is taken out of its total and priced at that rate; a kind without one is
+priced at the rate of the total it belongs to (the way the price library
+decomposes usage).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PER_MILLION = 1_000_000.0
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCounts:
+    input: int = 0
+    output: int = 0
+    cache_read: int = 0
+    cache_write: int = 0
+    reasoning: int = 0
+    audio_input: int = 0
+    audio_output: int = 0
+    image_input: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    input_usd: float
+    output_usd: float
+    total_usd: float
+
+
+@dataclass(frozen=True, slots=True)
+class Rates:
+    """USD per million tokens; ``None``: no separate rate (priced as its total)."""
+
+    input: float
+    output: float
+    cache_read: float | None = None
+    cache_write: float | None = None
+    reasoning: float | None = None
+    audio_input: float | None = None
+    audio_output: float | None = None
+    image_input: float | None = None
+    # USD per API call, counted in the total only (as the price library does)
+    per_request: float = 0.0
+    # (input tokens above which, rates that apply then), ascending
+    tiers: tuple[tuple[int, Rates], ...] = field(default=())
+
+    def for_input(self, input_tokens: int) -> Rates:
+        for start, rates in reversed(self.tiers):
+            if input_tokens > start:
+                return rates
+        return self
+
+    def cost(self, usage: TokenCounts) -> Cost:
+        r = self.for_input(usage.input) if self.tiers else self
+        plain_in = usage.input
+        in_usd = 0.0
+        if r.cache_read is not None and usage.cache_read:
+            in_usd += usage.cache_read * r.cache_read
+            plain_in -= usage.cache_read
+        if r.cache_write is not None and usage.cache_write:
+            in_usd += usage.cache_write * r.cache_write
+            plain_in -= usage.cache_write
+        if r.audio_input is not None and usage.audio_input:
+            in_usd += usage.audio_input * r.audio_input
+            plain_in -= usage.audio_input
+        if r.image_input is not None and usage.image_input:
+            in_usd += usage.image_input * r.image_input
+            plain_in -= usage.image_input
+        if plain_in > 0:
+            in_usd += plain_in * r.input
+        plain_out = usage.output
+        out_usd = 0.0
+        if r.reasoning is not None and usage.reasoning:
+            out_usd += usage.reasoning * r.reasoning
+            plain_out -= usage.reasoning
+        if r.audio_output is not None and usage.audio_output:
+            out_usd += usage.audio_output * r.audio_output
+            plain_out -= usage.audio_output
+        if plain_out > 0:
+            out_usd += plain_out * r.output
+        in_usd /= PER_MILLION
+        out_usd /= PER_MILLION
+        return Cost(in_usd, out_usd, in_usd + out_usd + r.per_request)
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    """What one call of a model costs, and where that price comes from."""
+
+    rates: Rates
+    source: str
+    model: str
+    provider: str | None = None
