@@ -10,4 +10,4 @@ def error_type_of(exc: BaseException | None) -> str:
     ``CancelledError``, ...), or ``_OTHER`` when there is none."""
     if exc is None:
         return ERROR_TYPE_OTHER
-    return type(exc).__qualname__ or ERROR_TYPE_OTHER
+    return type(exc).__name__ or ERROR_TYPE_OTHER
