@@ -207,7 +207,9 @@ _COLUMNS = ("calls", "errors", "p50", "p95", "p99", "ttft p50", "ttft p95",
 def _seconds(value: float | None) -> str:
     if value is None:
         return "-"
-    return f"{value * 1000:.0f}ms" if value < 1 else f"{value:.2f}s"
+    if value >= 1:
+        return f"{value:.2f}s"
+    return f"{value * 1000:.0f}ms" if value >= 0.01 else f"{value * 1000:.2f}ms"
 
 
 def _cost(group: Group) -> str:

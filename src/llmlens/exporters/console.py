@@ -68,8 +68,13 @@ def describe(span: ReadableSpan) -> str:
     if span.status.status_code is StatusCode.ERROR:
         error = attrs.get(n.ERROR_TYPE) or "error"
         detail = f"ERROR {error}"
-        if span.status.description:
-            detail += f": {span.status.description}"
+        description = span.status.description or ""
+        for prefix in (f"{error}: ", f"{str(error).rsplit('.', 1)[-1]}: "):
+            if description.startswith(prefix):
+                description = description[len(prefix):]
+                break
+        if description:
+            detail += f": {description}"
         parts.append(detail)
     return " · ".join(parts)
 

@@ -1,0 +1,127 @@
+"""The distro's defaults and its handling of our instrumentors under
+``opentelemetry-instrument`` (run for real in a subprocess)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from distro_fakes import bin_path, clean_env, make_dist, run
+
+from llmlens.distro import LlmlensDistro, apply_environment_defaults
+
+
+def test_defaults_are_otlp_grpc_for_every_signal():
+    env: dict[str, str] = {}
+    apply_environment_defaults(env)
+    assert env == {
+        "OTEL_TRACES_EXPORTER": "otlp",
+        "OTEL_METRICS_EXPORTER": "otlp",
+        "OTEL_LOGS_EXPORTER": "otlp",
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+    }
+
+
+def test_user_settings_win_over_defaults():
+    env = {"OTEL_METRICS_EXPORTER": "prometheus", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"}
+    apply_environment_defaults(env)
+    assert env["OTEL_METRICS_EXPORTER"] == "prometheus"
+    assert env["OTEL_EXPORTER_OTLP_PROTOCOL"] == "http/protobuf"
+    assert env["OTEL_TRACES_EXPORTER"] == "otlp"
+
+
+def test_embedded_trace_exporters_alone_switch_other_signals_off():
+    env = {"OTEL_TRACES_EXPORTER": "llmlens_console, llmlens_jsonl"}
+    apply_environment_defaults(env)
+    assert env["OTEL_METRICS_EXPORTER"] == "none"
+    assert env["OTEL_LOGS_EXPORTER"] == "none"
+
+
+def test_embedded_exporter_beside_otlp_keeps_otlp_defaults():
+    env = {"OTEL_TRACES_EXPORTER": "llmlens_console,otlp"}
+    apply_environment_defaults(env)
+    assert env["OTEL_METRICS_EXPORTER"] == "otlp"
+
+
+def test_configure_fills_the_process_environment(monkeypatch):
+    for name in ("OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "OTEL_LOGS_EXPORTER",
+                 "OTEL_EXPORTER_OTLP_PROTOCOL"):
+        monkeypatch.delenv(name, raising=False)
+    LlmlensDistro().configure()
+    import os
+
+    assert os.environ["OTEL_LOGS_EXPORTER"] == "otlp"
+
+
+APP = """
+import logging
+logging.getLogger("app").warning("app says hello")
+import marker_lib
+print("instrumented:", sorted(marker_lib.INSTRUMENTED))
+"""
+
+INSTRUMENTORS = """
+import marker_lib
+
+class Working:
+    def instrument(self, **kwargs):
+        marker_lib.INSTRUMENTED.append("working")
+
+class Broken:
+    def instrument(self, **kwargs):
+        raise RuntimeError("instrumentor bug")
+
+class Conflicting:
+    def instrument(self, **kwargs):
+        marker_lib.INSTRUMENTED.append("conflicting")
+"""
+
+
+def _fake_instrumentors(root: Path) -> None:
+    make_dist(root, "marker-lib", modules={"marker_lib.py": "INSTRUMENTED = []\n",
+                                           "fake_instrumentors.py": INSTRUMENTORS})
+    # a version conflict: supports marker-lib < 1, 1.0.0 is installed
+    make_dist(root, "llmlens-openai", "0.1.0",
+              entry_points={"opentelemetry_instrumentor": {
+                  "llmlens_openai": "fake_instrumentors:Conflicting"}},
+              requires=['marker-lib<1; extra == "instruments"'])
+    # raises in instrument(): reported, the others still load
+    make_dist(root, "llmlens-anthropic", "0.1.0",
+              entry_points={"opentelemetry_instrumentor": {
+                  "llmlens_anthropic": "fake_instrumentors:Broken"}},
+              requires=['marker-lib>=1; extra == "instruments"'])
+    make_dist(root, "llmlens-langchain", "0.1.0",
+              entry_points={"opentelemetry_instrumentor": {
+                  "llmlens_langchain": "fake_instrumentors:Working"}},
+              requires=['marker-lib>=1; extra == "instruments"'])
+
+
+def _instrumented_run(tmp_path: Path, **env: str):
+    fakes = tmp_path / "site"
+    _fake_instrumentors(fakes)
+    (tmp_path / "app.py").write_text(APP)
+    environment = clean_env(PYTHONPATH=str(fakes), OTEL_TRACES_EXPORTER="none",
+                            OTEL_METRICS_EXPORTER="none", OTEL_LOGS_EXPORTER="none", **env)
+    return run([bin_path("opentelemetry-instrument"), sys.executable, "app.py"],
+               env=environment, cwd=tmp_path)
+
+
+def test_version_conflict_and_broken_instrumentor_are_warned_not_fatal(tmp_path):
+    result = _instrumented_run(tmp_path)
+    assert result.returncode == 0, result.stderr
+    # the working instrumentor still ran after the broken one
+    assert "instrumented: ['working']" in result.stdout
+    assert "llmlens: instrumentor llmlens_openai is skipped" in result.stderr
+    assert "marker-lib 1.0.0" in result.stderr
+    assert "instrumentor llmlens_anthropic failed to load and is skipped" in result.stderr
+    # the app's own warning still reaches stderr as without llmlens
+    assert "app says hello" in result.stderr
+
+
+def test_disabled_instrumentor_is_not_warned_about(tmp_path):
+    result = _instrumented_run(
+        tmp_path, OTEL_PYTHON_DISABLED_INSTRUMENTATIONS="llmlens_openai,llmlens_anthropic")
+    assert result.returncode == 0, result.stderr
+    assert "llmlens_openai is skipped" not in result.stderr
+    assert "llmlens_anthropic failed" not in result.stderr
+    assert "instrumented: ['working']" in result.stdout
