@@ -1,0 +1,82 @@
+"""llmlens instrumentation for LlamaIndex.
+
+A span handler and an event handler on LlamaIndex's root instrumentation
+dispatcher turn each query, chat, retrieval, embedding, synthesis,
+postprocessing, LLM call, tool call, agent run and workflow run into spans
+and metrics through the llmlens-semconv emitter. LLM and embedding calls are
+framework calls: when the provider SDK beneath them is instrumented too, its
+span nests under theirs and carries the usage, so tokens count once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from typing import Any
+
+from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
+
+from llmlens_llama_index.package import _instruments
+from llmlens_llama_index.version import __version__
+from llmlens_semconv import ContentPolicy, Emitter
+
+_log = logging.getLogger(__name__)
+
+SCOPE = "llmlens.llama_index"
+
+__all__ = ["SCOPE", "LlamaIndexInstrumentor", "__version__"]
+
+
+class LlamaIndexInstrumentor(BaseInstrumentor):  # type: ignore[misc]
+    """Instrument LlamaIndex through its own instrumentation dispatcher.
+
+    ``instrument()`` accepts ``tracer_provider``, ``meter_provider``,
+    ``logger_provider`` and ``content`` (a :class:`ContentPolicy`; read from
+    the environment when not given).
+    """
+
+    _span_handler: Any = None
+    _event_handler: Any = None
+    _tracer: Any = None
+
+    def instrumentation_dependencies(self) -> Collection[str]:
+        return _instruments
+
+    def _instrument(self, **kwargs: Any) -> None:
+        from llama_index.core.instrumentation import get_dispatcher
+
+        from llmlens_llama_index.handlers import LlmlensEventHandler, LlmlensSpanHandler
+        from llmlens_llama_index.tracer import PipelineTracer
+
+        content = kwargs.get("content")
+        emitter = Emitter(
+            SCOPE, __version__,
+            tracer_provider=kwargs.get("tracer_provider"),
+            meter_provider=kwargs.get("meter_provider"),
+            logger_provider=kwargs.get("logger_provider"),
+            content=content if isinstance(content, ContentPolicy) else None,
+        )
+        tracer = PipelineTracer(emitter)
+        span_handler = LlmlensSpanHandler(tracer)
+        event_handler = LlmlensEventHandler(tracer)
+        root = get_dispatcher()
+        root.add_span_handler(span_handler)
+        root.add_event_handler(event_handler)
+        type(self)._tracer = tracer
+        type(self)._span_handler = span_handler
+        type(self)._event_handler = event_handler
+
+    def _uninstrument(self, **kwargs: Any) -> None:
+        from llama_index.core.instrumentation import get_dispatcher
+
+        root = get_dispatcher()
+        cls = type(self)
+        # assign new lists: the dispatcher's own add_* methods do the same
+        root.span_handlers = [h for h in root.span_handlers if h is not cls._span_handler]
+        root.event_handlers = [h for h in root.event_handlers if h is not cls._event_handler]
+        cls._span_handler = cls._event_handler = cls._tracer = None
+
+    @classmethod
+    def tracer(cls) -> Any:
+        """The running pipeline tracer (tests read its tables)."""
+        return cls._tracer

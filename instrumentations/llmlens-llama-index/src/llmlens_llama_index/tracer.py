@@ -1,0 +1,290 @@
+"""The pipeline tracer: LlamaIndex dispatcher spans and events in, llmlens
+calls out.
+
+Every dispatcher span is entered in a table keyed by its id while it runs:
+the steps that become spans with their :class:`Call`, the transparent ones
+as an alias of the nearest traced ancestor (so a child finds its parent
+through them). An entry leaves the table when its dispatcher span exits or
+drops; a streamed LLM response stays in a second table until its stream
+ends, fails, or is garbage collected. Nothing else is kept per query.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+
+from llmlens_llama_index import content as contents
+from llmlens_llama_index import responses
+from llmlens_llama_index.classify import Step, classify, method_of
+from llmlens_llama_index.requests import request_for
+from llmlens_llama_index.scope import Attachment, returns_future
+from llmlens_llama_index.streams import keep_open
+from llmlens_semconv import Call, Emitter, Request, Response
+from llmlens_semconv.safety import log_once
+from llmlens_semconv.streams import END_ABANDONED, END_COMPLETED, END_ERROR
+
+_log = logging.getLogger(__name__)
+
+# Steps whose result may be a streaming response object whose generator
+# runs the rest of the step after the method returned.
+_STREAMING_RESULT_STEPS = frozenset({Step.QUERY, Step.CHAT_ENGINE, Step.SYNTHESIZE, Step.AGENT})
+# A step of these kinds inside one of the same kind is the same operation
+# seen twice (CustomLLM.chat calling complete, a batch calling a single
+# embedding, an LLM wrapper calling its inner LLM): it stays one span.
+_NO_NESTING = frozenset({Step.LLM, Step.EMBED, Step.TOOL})
+
+
+@dataclass(slots=True, eq=False)
+class Traced:
+    """A dispatcher span that became a span."""
+
+    step: Step
+    call: Call
+    instance_id: int
+    ctx: otel_context.Context
+    attachment: Attachment | None = None
+    # filled in by events while the step runs
+    llm_response: Any = None
+    finish_reasons: list[str] = field(default_factory=list)
+    embedding_dimension: int | None = None
+    documents: list[dict[str, Any]] | None = None
+    stream_end: Any = None
+
+
+@dataclass(slots=True, eq=False)
+class Alias:
+    """A transparent dispatcher span: stands for its nearest traced ancestor."""
+
+    target: Traced | None
+
+
+class PipelineTracer:
+    def __init__(self, emitter: Emitter) -> None:
+        self.emitter = emitter
+        self.open: dict[str, Traced | Alias] = {}
+        self.streams: dict[str, Traced] = {}
+
+    # --- dispatcher spans -------------------------------------------------------
+
+    def enter(self, span_id: str, bound_args: Any, instance: Any, parent_id: str | None) -> None:
+        parent = self._traced(parent_id)
+        method = method_of(span_id)
+        step = classify(instance, method)
+        if step is None or (
+            parent is not None and step in _NO_NESTING
+            and (parent.step is step or parent.instance_id == id(instance))
+        ):
+            self.open[span_id] = Alias(parent)
+            return
+        request = request_for(step, instance, method)
+        if self.emitter.content.enabled:
+            self._content_at_start(step, request, bound_args)
+        parent_ctx = self._parent_context(parent)
+        call = self.emitter.start(request, parent=parent_ctx)
+        traced = Traced(step, call, id(instance), call.context(parent_ctx))
+        if not returns_future(bound_args, instance, method):
+            traced.attachment = Attachment(traced.ctx)
+        self.open[span_id] = traced
+
+    def exit(self, span_id: str, result: Any) -> None:
+        entry = self.open.pop(span_id, None)
+        if not isinstance(entry, Traced):
+            return
+        if entry.attachment is not None:
+            entry.attachment.detach()
+        if entry.step is Step.LLM and _is_stream(result):
+            self._await_stream_end(span_id, entry, result)
+            return
+        if entry.step in _STREAMING_RESULT_STEPS and self._keep_open_for_stream(entry, result):
+            return
+        entry.call.finish(self._response(entry, result))
+
+    def drop(self, span_id: str, err: BaseException | None) -> None:
+        entry = self.open.pop(span_id, None)
+        if not isinstance(entry, Traced):
+            return
+        if entry.attachment is not None:
+            entry.attachment.detach()
+        entry.call.fail(err, response=self._response(entry, None))
+
+    # --- events -------------------------------------------------------------------
+
+    def event(self, event: Any) -> None:
+        span_id = getattr(event, "span_id", None)
+        if not span_id:
+            return
+        traced = self._traced(span_id) or self.streams.get(span_id)
+        if traced is None:
+            return
+        kind = type(event).__name__
+        if kind in ("LLMChatInProgressEvent", "LLMCompletionInProgressEvent"):
+            traced.call.chunk()
+            self._take_llm_response(traced, event)
+        elif kind in ("LLMChatEndEvent", "LLMCompletionEndEvent"):
+            self._take_llm_response(traced, event)
+            if span_id in self.streams:
+                self._end_stream(span_id, None, END_COMPLETED)
+        elif kind in ("LLMChatStartEvent", "LLMCompletionStartEvent"):
+            if self.emitter.content.enabled:
+                _llm_input(traced.call, event)
+        elif kind == "EmbeddingEndEvent":
+            embeddings = getattr(event, "embeddings", None)
+            if embeddings and isinstance(embeddings[0], (list, tuple)):
+                traced.embedding_dimension = len(embeddings[0])
+        elif kind == "RetrievalEndEvent":
+            if self.emitter.content.enabled:
+                traced.documents = contents.documents(getattr(event, "nodes", None) or [])
+        elif kind == "ReRankStartEvent":
+            model = getattr(event, "model_name", None)
+            if isinstance(model, str) and model:
+                traced.call.span.update_name(f"rerank {model}")
+        elif kind == "ExceptionEvent" and span_id in self.streams:
+            self._end_stream(span_id, getattr(event, "exception", None), END_ERROR)
+
+    # --- parents --------------------------------------------------------------------
+
+    def _traced(self, span_id: str | None) -> Traced | None:
+        if not span_id:
+            return None
+        entry = self.open.get(span_id)
+        if isinstance(entry, Alias):
+            return entry.target
+        return entry
+
+    @staticmethod
+    def _parent_context(parent: Traced | None) -> otel_context.Context:
+        """The OpenTelemetry context a new step starts in.
+
+        The current context, when the LlamaIndex parent made itself current
+        there (it then holds the parent or a span the user opened inside
+        it); otherwise the parent's own context, over the current one."""
+        current = otel_context.get_current()
+        if parent is None:
+            return current
+        if parent.attachment is not None:
+            here = trace.get_current_span(current).get_span_context()
+            if here.trace_id == parent.call.span.get_span_context().trace_id:
+                return current
+        return parent.ctx
+
+    # --- results --------------------------------------------------------------------
+
+    def _content_at_start(self, step: Step, request: Request, bound_args: Any) -> None:
+        arguments = getattr(bound_args, "arguments", None) or {}
+        if step is Step.TOOL:
+            request.tool_call_arguments = contents.tool_arguments(bound_args)
+            return
+        if step in (Step.QUERY, Step.CHAT_ENGINE, Step.AGENT, Step.RETRIEVE):
+            for key in ("str_or_query_bundle", "query", "message", "user_msg", "query_str"):
+                text = contents.query_text(arguments.get(key))
+                if text is not None:
+                    if step is Step.RETRIEVE:
+                        request.retrieval_query = text
+                    else:
+                        request.input_messages = contents.user_text(text)
+                    return
+
+    def _take_llm_response(self, traced: Traced, event: Any) -> None:
+        response = getattr(event, "response", None)
+        if response is None:
+            return
+        traced.llm_response = response
+        reasons = responses.finish_reasons_of(getattr(response, "raw", None))
+        if reasons:
+            traced.finish_reasons = reasons
+
+    def _response(self, traced: Traced, result: Any) -> Response | None:
+        step = traced.step
+        if step is Step.LLM:
+            return self._llm_response(traced, result)
+        if step is Step.EMBED:
+            if traced.embedding_dimension is None and isinstance(result, list) and result:
+                first = result[0]
+                vector = first if isinstance(first, (list, tuple)) else result
+                traced.embedding_dimension = len(vector)
+            return Response(embedding_dimension=traced.embedding_dimension)
+        if step is Step.RETRIEVE:
+            return Response(retrieval_documents=traced.documents)
+        if not self.emitter.content.enabled or result is None:
+            return None
+        if step is Step.TOOL:
+            return Response(tool_call_result=getattr(result, "content", result))
+        text = responses.text_of(result)
+        if text is not None and step in (Step.QUERY, Step.CHAT_ENGINE, Step.AGENT):
+            return Response(output_messages=contents.assistant_text(text))
+        return None
+
+    def _llm_response(self, traced: Traced, result: Any) -> Response:
+        llm_response = traced.llm_response if traced.llm_response is not None else result
+        raw = getattr(llm_response, "raw", None)
+        response = Response(
+            id=responses.id_of(raw),
+            model=responses.model_of(raw),
+            finish_reasons=traced.finish_reasons or None,
+            usage=responses.usage_of(raw, getattr(llm_response, "additional_kwargs", None)),
+        )
+        if self.emitter.content.enabled and llm_response is not None:
+            text = responses.text_of(llm_response)
+            if text is not None:
+                reason = traced.finish_reasons[0] if traced.finish_reasons else None
+                response.output_messages = contents.assistant_text(text, reason)
+        return response
+
+    # --- streams --------------------------------------------------------------------
+
+    def _await_stream_end(self, span_id: str, traced: Traced, stream: Any) -> None:
+        """An LLM stream: its call ends with the stream's end event, its
+        exception event, or when the stream object is garbage collected."""
+        self.streams[span_id] = traced
+        try:
+            traced.stream_end = weakref.finalize(
+                stream, self._end_stream, span_id, None, END_ABANDONED)
+        except TypeError:  # not weak-referenceable: ends with its events only
+            log_once(_log, "llama_index.stream_weakref")
+
+    def _end_stream(self, span_id: str, exc: BaseException | None, reason: str) -> None:
+        traced = self.streams.pop(span_id, None)
+        if traced is None:
+            return
+        if traced.stream_end is not None:
+            traced.stream_end.detach()
+        response = self._llm_response(traced, None)
+        if exc is not None:
+            traced.call.fail(exc, response=response, end_reason=reason)
+        else:
+            traced.call.finish(response, end_reason=reason)
+
+    def _keep_open_for_stream(self, traced: Traced, result: Any) -> bool:
+        """A streaming response (query, chat engine, agent): the step goes on
+        while its generator runs, and ends with it."""
+        for attr in ("response_gen", "chat_stream", "achat_stream"):
+            stream = getattr(result, attr, None) if not isinstance(result, dict) else None
+            if _is_stream(stream):
+                try:
+                    setattr(result, attr, keep_open(stream, traced.call, traced.ctx))
+                except (AttributeError, TypeError):
+                    return False
+                return True
+        return False
+
+
+def _is_stream(value: Any) -> bool:
+    return hasattr(value, "__next__") or hasattr(value, "__anext__")
+
+
+def _llm_input(call: Call, event: Any) -> None:
+    messages = getattr(event, "messages", None)
+    if messages:
+        system, others = contents.chat_messages(messages)
+        call.set_content_input(Request(
+            operation=None, input_messages=others, system_instructions=system or None))
+        return
+    prompt = getattr(event, "prompt", None)
+    if isinstance(prompt, str):
+        call.set_content_input(Request(operation=None, input_messages=contents.user_text(prompt)))
