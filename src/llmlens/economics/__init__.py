@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from llmlens.economics.context import attribute, current_attribution
 
 if TYPE_CHECKING:
-    from llmlens.economics.install import Economics
+    from llmlens.economics.wiring import Economics
 
 __all__ = ["attribute", "current_attribution", "doctor_prices", "install", "uninstall"]
 
@@ -21,14 +21,14 @@ def install(
 ) -> Economics | None:
     """Add cost, attribution and budgets to these providers (idempotent, never raises)."""
     try:
-        from llmlens.economics.install import install as _install
+        from llmlens.economics.wiring import install as _install
     except Exception:  # noqa: BLE001 - e.g. no SDK: the app runs on without economics
         return None
     return _install(tracer_provider, meter_provider, logger_provider, **settings)
 
 
 def uninstall() -> None:
-    from llmlens.economics.install import uninstall as _uninstall
+    from llmlens.economics.wiring import uninstall as _uninstall
 
     _uninstall()
 
