@@ -21,6 +21,7 @@ _LAZY = {
     "prompt": "llmlens.prompts:prompt",
     "evaluate": "llmlens.evaluation:evaluate",
     "feedback": "llmlens.evaluation:feedback",
+    "attribute": "llmlens.economics.context:attribute",
 }
 
 __all__ = ["__version__", *_LAZY]
