@@ -23,7 +23,7 @@ def make_dist(
     root.mkdir(parents=True, exist_ok=True)
     info = root / f"{name.replace('-', '_')}-{version}.dist-info"
     info.mkdir()
-    metadata = [f"Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
+    metadata = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
     metadata += [f"Requires-Dist: {requirement}" for requirement in requires or []]
     (info / "METADATA").write_text("\n".join(metadata) + "\n")
     if entry_points:

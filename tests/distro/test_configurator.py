@@ -7,8 +7,6 @@ import json
 import logging
 
 import pytest
-from llmlens_semconv import Emitter, Request, Response, Usage
-from llmlens_semconv import names as n
 from opentelemetry.sdk.metrics import Histogram
 from opentelemetry.sdk.metrics.export import (
     ExponentialHistogramDataPoint,
@@ -18,6 +16,8 @@ from opentelemetry.sdk.metrics.export import (
 from opentelemetry.sdk.metrics.view import ExponentialBucketHistogramAggregation
 
 from llmlens.configurator import build_providers, exporter_classes, exporter_names
+from llmlens_semconv import Emitter, Request, Response, Usage
+from llmlens_semconv import names as n
 
 ALL_OTEL = ("OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "OTEL_LOGS_EXPORTER",
             "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
