@@ -1,0 +1,102 @@
+"""An OpenAI chat: a streamed answer, then a tool call round trip, for a few users.
+
+Run it instrumented, against the local mock server or the real API:
+
+    export OPENAI_BASE_URL=http://127.0.0.1:PORT/v1   # the mock server; or a real OPENAI_API_KEY
+    opentelemetry-instrument python examples/openai_chat.py
+
+It imports no llmlens code: whatever instrumentation is installed does the tracing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import openai
+from opentelemetry import baggage, context, trace
+
+MODEL = os.environ.get("OPENAI_MODEL", "gpt-4o-mini")
+USERS = [("alice", "search"), ("bob", "support"), ("carol", "support")]
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather in a city",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string", "description": "City name"}},
+            "required": ["city"],
+        },
+    },
+}
+tracer = trace.get_tracer("examples.openai_chat")
+
+
+@contextmanager
+def acting_as(user_id: str, team: str) -> Iterator[None]:
+    """Put the user and team in W3C baggage for every span made inside."""
+    ctx = baggage.set_baggage("user.id", user_id)
+    ctx = baggage.set_baggage("llmlens.team", team, context=ctx)
+    token = context.attach(ctx)
+    try:
+        yield
+    finally:
+        context.detach(token)
+
+
+def get_weather(city: str) -> str:
+    return f"Sunny and 21 degrees in {city}"
+
+
+def streamed_answer(client: openai.OpenAI, question: str) -> str:
+    stream = client.chat.completions.create(
+        model=MODEL,
+        messages=[
+            {"role": "system", "content": "You are a concise assistant."},
+            {"role": "user", "content": question},
+        ],
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    parts = []
+    for chunk in stream:
+        if chunk.choices and chunk.choices[0].delta.content:
+            parts.append(chunk.choices[0].delta.content)
+    return "".join(parts)
+
+
+def answer_with_tool(client: openai.OpenAI, question: str) -> str:
+    messages: list[dict] = [{"role": "user", "content": question}]
+    first = client.chat.completions.create(model=MODEL, messages=messages, tools=[WEATHER_TOOL])
+    message = first.choices[0].message
+    if not message.tool_calls:
+        return message.content or ""
+    messages.append(message.model_dump(exclude_none=True))
+    for call in message.tool_calls:
+        arguments = json.loads(call.function.arguments)
+        with tracer.start_as_current_span(f"execute_tool {call.function.name}") as span:
+            span.set_attribute("gen_ai.operation.name", "execute_tool")
+            span.set_attribute("gen_ai.tool.name", call.function.name)
+            span.set_attribute("gen_ai.tool.call.id", call.id)
+            result = get_weather(**arguments)
+        messages.append({"role": "tool", "tool_call_id": call.id, "content": result})
+    second = client.chat.completions.create(model=MODEL, messages=messages, tools=[WEATHER_TOOL])
+    return second.choices[0].message.content or ""
+
+
+def main() -> None:
+    if os.environ.get("OPENAI_BASE_URL"):
+        os.environ.setdefault("OPENAI_API_KEY", "mock-key")  # the mock server takes any key
+    client = openai.OpenAI()
+    cities = ["Paris", "Oslo", "Lisbon"]
+    for (user_id, team), city in zip(USERS, cities, strict=True):
+        with acting_as(user_id, team), tracer.start_as_current_span("chat session"):
+            print(f"[{user_id}] {streamed_answer(client, 'What does observability mean?')}")
+            print(f"[{user_id}] {answer_with_tool(client, f'What is the weather in {city}?')}")
+
+
+if __name__ == "__main__":
+    main()
