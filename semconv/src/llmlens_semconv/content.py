@@ -36,6 +36,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from llmlens_semconv.safety import log_once
+
 _log = logging.getLogger(__name__)
 
 ENV_CAPTURE = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
@@ -165,18 +167,19 @@ class ContentPolicy:
         """Media placeholders, then redaction, then the length bound."""
         if not self.keep_media:
             text = strip_media(text)
-        total = len(text)
+        cut = 0
         if self.redact is not None:
             # what the bound drops is not worth redacting
             limit = self.max_length + REDACTION_MARGIN
-            if total > limit:
+            if len(text) > limit:
+                cut = len(text) - limit
                 text = text[:limit]
             try:
                 text = self.redact(text)
             except Exception:  # noqa: BLE001 - never record what could not be redacted
-                _log.warning("llmlens: redaction failed; value withheld", exc_info=True)
+                log_once(_log, "content.redact")
                 return REDACTION_FAILED
-        return bound(text, self.max_length, total - len(text) if total > len(text) else 0)
+        return bound(text, self.max_length, cut)
 
     def clean(self, value: Any) -> Any:
         """Redact and bound every string inside a JSON-like value; the whole
