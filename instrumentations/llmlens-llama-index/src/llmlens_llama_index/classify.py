@@ -53,10 +53,15 @@ _RULES: tuple[tuple[str, frozenset[str], Step], ...] = (
     ("BaseQueryEngine", _QUERY_METHODS, Step.QUERY),
     ("BaseRetriever", frozenset({"retrieve", "aretrieve"}), Step.RETRIEVE),
     ("BaseSynthesizer", frozenset({"synthesize", "asynthesize"}), Step.SYNTHESIZE),
-    ("BaseNodePostprocessor", frozenset({"postprocess_nodes", "apostprocess_nodes"}),
+    # the public postprocess_nodes is not a dispatcher span; the abstract
+    # _postprocess_nodes every postprocessor implements is
+    ("BaseNodePostprocessor",
+     frozenset({"postprocess_nodes", "_postprocess_nodes", "_apostprocess_nodes"}),
      Step.POSTPROCESS),
     ("BaseTool", frozenset({"call", "acall", "__call__"}), Step.TOOL),
 )
+
+_ALL_METHODS = frozenset().union(*(methods for _, methods, _ in _RULES))
 
 # A class's MRO names never change, so a type is looked up once; the cache
 # is bounded by the number of component classes in the process.
@@ -80,7 +85,7 @@ def method_of(span_id: str) -> str:
 
 def classify(instance: Any, method: str) -> Step | None:
     """The step a dispatcher span is, or None when it stays transparent."""
-    if instance is None or (method.startswith("_") and method != "__call__"):
+    if instance is None or method not in _ALL_METHODS:
         return None
     names = _names_of(type(instance))
     for base, methods, step in _RULES:

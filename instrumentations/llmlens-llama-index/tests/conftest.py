@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from corpus import DOCUMENTS, EMBED_DIM
+from llama_index.core import VectorStoreIndex
+from llama_index.core.embeddings import MockEmbedding
+
+from llmlens_llama_index import LlamaIndexInstrumentor
+from llmlens_semconv import CaptureMode, ContentPolicy
+from llmlens_semconv.testing import Telemetry
+
+
+def _instrument(telemetry: Telemetry, content: ContentPolicy) -> Iterator[Telemetry]:
+    instrumentor = LlamaIndexInstrumentor()
+    instrumentor.instrument(**telemetry.providers(), content=content)
+    try:
+        yield telemetry
+    finally:
+        instrumentor.uninstrument()
+        telemetry.shutdown()
+
+
+@pytest.fixture
+def telemetry() -> Iterator[Telemetry]:
+    """Instrumented, content off (the default)."""
+    yield from _instrument(Telemetry.create(), ContentPolicy())
+
+
+@pytest.fixture
+def content_telemetry() -> Iterator[Telemetry]:
+    """Instrumented, content recorded on spans."""
+    yield from _instrument(Telemetry.create(), ContentPolicy(mode=CaptureMode.SPAN_ONLY))
+
+
+@pytest.fixture
+def index() -> VectorStoreIndex:
+    return VectorStoreIndex.from_documents(
+        DOCUMENTS, embed_model=MockEmbedding(embed_dim=EMBED_DIM))
