@@ -1,0 +1,129 @@
+"""``AnthropicInstrumentor``: patches the SDK's resource methods with wrapt,
+each one on its own (a method missing from the installed SDK is skipped),
+and puts back exactly what was there on ``uninstrument``."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable, Collection
+from typing import Any
+
+import wrapt
+from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
+
+from llmlens_anthropic import native
+from llmlens_anthropic.package import _instruments
+from llmlens_anthropic.version import __version__
+from llmlens_semconv import ContentPolicy, Emitter
+
+_log = logging.getLogger(__name__)
+
+SCOPE = "llmlens.anthropic"
+
+_MESSAGES = "anthropic.resources.messages"
+_BATCHES = "anthropic.resources.messages.batches"
+_BATCH_METHODS = ("create", "retrieve", "list", "cancel", "delete", "results")
+
+
+class AnthropicInstrumentor(BaseInstrumentor):  # type: ignore[misc]
+    """Traces ``messages.create``/``stream``/``parse`` as GenAI ``chat`` calls,
+    and ``messages.count_tokens`` and ``messages.batches.*`` as spans named
+    after the SDK method."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._patches: list[tuple[Any, str, bool, Any]] = []
+
+    def instrumentation_dependencies(self) -> Collection[str]:
+        return _instruments
+
+    def _instrument(self, **kwargs: Any) -> None:
+        import anthropic
+        from anthropic import AsyncStream, Stream
+
+        from llmlens_anthropic.wrappers import Adapter, SdkTypes
+
+        raw_types: list[type] = []
+        for module_name, class_names in (
+            ("anthropic._response", ("BaseAPIResponse",)),
+            ("anthropic._legacy_response", ("LegacyAPIResponse",)),
+        ):
+            try:
+                module = importlib.import_module(module_name)
+            except ImportError:
+                continue
+            raw_types.extend(getattr(module, n) for n in class_names if hasattr(module, n))
+
+        content = kwargs.get("content_policy")
+        emitter = Emitter(
+            SCOPE, __version__,
+            tracer_provider=kwargs.get("tracer_provider"),
+            meter_provider=kwargs.get("meter_provider"),
+            logger_provider=kwargs.get("logger_provider"),
+            content=content if isinstance(content, ContentPolicy) else None,
+        )
+        adapter = Adapter(emitter, SdkTypes(Stream, AsyncStream, tuple(raw_types)))
+
+        self._patch(_MESSAGES, "Messages", "create", adapter.create)
+        self._patch(_MESSAGES, "AsyncMessages", "create", adapter.acreate)
+        self._patch(_MESSAGES, "Messages", "parse", adapter.create)
+        self._patch(_MESSAGES, "AsyncMessages", "parse", adapter.acreate)
+        self._patch(_MESSAGES, "Messages", "stream", adapter.stream)
+        self._patch(_MESSAGES, "AsyncMessages", "stream", adapter.stream)
+        self._patch(_MESSAGES, "Messages", "count_tokens",
+                    adapter.method("messages.count_tokens"))
+        self._patch(_MESSAGES, "AsyncMessages", "count_tokens",
+                    adapter.amethod("messages.count_tokens"))
+        for name in _BATCH_METHODS:
+            span_name = f"messages.batches.{name}"
+            self._patch(_BATCHES, "Batches", name, adapter.method(span_name))
+            if name != "list":  # the async list is a lazy paginator, not a call
+                self._patch(_BATCHES, "AsyncBatches", name, adapter.amethod(span_name))
+
+        # the SDK's own tracing (2.x): our span stands in for its call span
+        self._patch("anthropic._base_client", None, "start_api_call_span",
+                    native.wrap_start_call_span)
+        self._patch("anthropic._base_client", "BaseClient", "_set_open_telemetry",
+                    native.wrap_set_option)
+        self._patch("anthropic._base_client", "BaseClient", "_copy_open_telemetry",
+                    native.wrap_copy_option)
+        native.set_instrumented(True)
+        _log.debug("llmlens: instrumented anthropic %s", getattr(anthropic, "__version__", "?"))
+
+    def _patch(
+        self, module_name: str, class_name: str | None, attribute: str,
+        wrapper: Callable[..., Any],
+    ) -> None:
+        try:
+            owner: Any = importlib.import_module(module_name)
+            if class_name is not None:
+                owner = getattr(owner, class_name)
+            if not hasattr(owner, attribute):
+                return  # not in this SDK version
+            current = owner.__dict__.get(attribute) if hasattr(owner, "__dict__") else None
+            if isinstance(current, wrapt.FunctionWrapper) and getattr(
+                    current, "_self_llmlens", False):
+                return  # already ours
+            had_own = hasattr(owner, "__dict__") and attribute in owner.__dict__
+            original = owner.__dict__.get(attribute) if had_own else None
+            wrapt.wrap_function_wrapper(owner, attribute, wrapper)
+            patched = owner.__dict__.get(attribute)
+            if patched is not None:
+                patched._self_llmlens = True
+            self._patches.append((owner, attribute, had_own, original))
+        except Exception:  # noqa: BLE001 - one missing method never stops the rest
+            _log.debug("llmlens: could not wrap %s.%s.%s", module_name, class_name, attribute,
+                       exc_info=True)
+
+    def _uninstrument(self, **kwargs: Any) -> None:
+        while self._patches:
+            owner, attribute, had_own, original = self._patches.pop()
+            try:
+                if had_own:
+                    setattr(owner, attribute, original)
+                else:
+                    delattr(owner, attribute)
+            except Exception:  # noqa: BLE001 - put back what can be put back
+                _log.debug("llmlens: could not unwrap %r.%s", owner, attribute, exc_info=True)
+        native.set_instrumented(False)

@@ -1,0 +1,4 @@
+"""The SDK versions this instrumentation supports (kept in step with the
+``instruments`` extra of pyproject.toml)."""
+
+_instruments = ("anthropic >= 0.40.0",)
