@@ -215,7 +215,7 @@ def _seconds(value: float | None) -> str:
 def _cost(group: Group) -> str:
     if not group.priced:
         return "unpriced" if group.unpriced else "-"
-    text = f"${group.cost_usd:.4f}" if group.cost_usd >= 0.01 else f"${group.cost_usd:.6f}"
+    text = f"${group.cost_usd:,.2f}" if group.cost_usd >= 1 else f"${group.cost_usd:.6f}"
     return text + (f" (+{group.unpriced} unpriced)" if group.unpriced else "")
 
 
@@ -261,7 +261,8 @@ def render_report(report: dict[str, Any]) -> str:
     total = report["groupings"][MODEL_KEY][-1]
     lines = [
         f"llmlens report: {report['file']}",
-        f"{total.calls} calls, {total.errors} errors in {report['traces']} traces "
+        f"{total.calls} calls, {total.errors} error{'' if total.errors == 1 else 's'} "
+        f"in {report['traces']} traces "
         f"({report['spans']} spans)",
     ]
     if report["unreadable_lines"]:
