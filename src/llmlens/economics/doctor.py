@@ -67,7 +67,7 @@ def _model_report(book: PriceBook, provider: str | None, model: str) -> list[str
         lines.extend(_rate_rows(tier, "    "))
     upcoming = [
         e for e in book.user_prices().get(model.lower(), [])
-        if e.effective_ns > _now_ns() and (e.provider is None or e.provider == provider)
+        if e.effective_ns > _now_ns() and (provider is None or e.provider in (None, provider))
     ]
     for entry in upcoming:
         day = datetime.fromtimestamp(entry.effective_ns / 1e9, tz=timezone.utc).date()

@@ -109,7 +109,8 @@ class PriceBook:
         entries = self._user.get(model.lower())
         if not entries:
             return None
-        entries = [e for e in entries if e.provider is None or e.provider == provider]
+        # an entry naming a provider applies to that provider (and to calls naming none)
+        entries = [e for e in entries if e.provider in (None, provider) or provider is None]
         if not entries:
             return None
         starts = [e.effective_ns for e in entries]
