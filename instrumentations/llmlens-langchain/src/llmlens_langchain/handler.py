@@ -75,6 +75,7 @@ class LlmlensCallbackHandler(BaseCallbackHandler):  # type: ignore[misc]
     def _start(
         self, run_id: UUID, parent_run_id: UUID | None, kind: str, name: str,
         request: Request | None, slot: activation.Slot | None = None,
+        hidden_tag: bool = False,
     ) -> None:
         parent = self.runs.get(parent_run_id)
         if parent is not None:
@@ -82,10 +83,10 @@ class LlmlensCallbackHandler(BaseCallbackHandler):  # type: ignore[misc]
         else:
             parent_ctx, root = otel_context.get_current(), run_id
         if request is None:  # hidden: children hang off the nearest traced ancestor
-            self.runs.add(run_id, Run(None, parent_ctx, root, kind, name))
+            self.runs.add(run_id, Run(None, parent_ctx, root, kind, name, hidden_tag))
             return
         call = self.emitter.start(request, parent=parent_ctx)
-        self.runs.add(run_id, Run(call, call.context(parent_ctx), root, kind, name))
+        self.runs.add(run_id, Run(call, call.context(parent_ctx), root, kind, name, hidden_tag))
         if slot is not None:
             activation.hold(slot, call.context())
 
@@ -118,17 +119,19 @@ class LlmlensCallbackHandler(BaseCallbackHandler):  # type: ignore[misc]
         metadata: Mapping[str, Any] | None = None, **kwargs: Any,
     ) -> None:
         name = mapping.run_name(serialized, kwargs)
+        parent = self.runs.get(parent_run_id)
+        hidden_tag = bool(tags) and _HIDDEN_TAG in tags  # type: ignore[operator]
         request: Request | None
-        if tags and _HIDDEN_TAG in tags:
+        if hidden_tag and not (parent is not None and parent.hidden_tag):
             request = None
         elif mapping.is_agent(serialized, name, metadata):
             request = Request(operation=n.OP_INVOKE_AGENT, agent_name=name)
-        elif self.runs.get(parent_run_id) is None:
+        elif parent is None:
             request = Request(operation=n.OP_INVOKE_WORKFLOW, workflow_name=name)
         else:
             request = Request(operation=None, span_name=name, kind=SpanKind.INTERNAL)
         self._start(run_id, parent_run_id, activation.KIND_CHAIN, name, request,
-                    activation.claim(activation.KIND_CHAIN))
+                    activation.claim(activation.KIND_CHAIN), hidden_tag)
 
     @_guarded
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:

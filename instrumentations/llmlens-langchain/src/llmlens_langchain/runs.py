@@ -26,6 +26,9 @@ class Run:
     root: UUID
     kind: str
     name: str = ""
+    # carries LangChain's hidden tag (children inherit tags: only the run
+    # that brought the tag is hidden)
+    hidden_tag: bool = False
     # opt-in content gathered while the run goes on (streamed text)
     extra: dict[str, object] = field(default_factory=dict)
 
