@@ -4,11 +4,10 @@ and logger providers per test, and the instrumentor."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from mock_api import MockAPI
 from opentelemetry import trace
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
@@ -21,10 +20,6 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from llmlens_anthropic import AnthropicInstrumentor
 from llmlens_semconv import CaptureMode, ContentPolicy
 from llmlens_semconv.testing import Telemetry
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from mock_api import MockAPI  # noqa: E402
 
 _SPANS = InMemorySpanExporter()
 _TRACER_PROVIDER = TracerProvider()

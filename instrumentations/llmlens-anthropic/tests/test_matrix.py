@@ -82,7 +82,7 @@ async def test_call_matrix(instrumented, api, is_async, stream, surface, outcome
     elif stream:
         events = m.text_events()
         if outcome == "stream_error":
-            events = events[:4] + [m.error_event("overloaded_error")]
+            events = [*events[:4], m.error_event("overloaded_error")]
         api.sse(events)
     else:
         api.json(m.message())

@@ -181,10 +181,12 @@ class MessageStreamManagerProxy(wrapt.ObjectProxy):  # type: ignore[misc]
         return stream
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> Any:
+        if exc is not None:  # before the SDK closes the stream, which would end it as closed
+            _end_managed(self._self_call, self._self_acc, exc)
         try:
             return self.__wrapped__.__exit__(exc_type, exc, tb)
         finally:
-            _end_managed(self._self_call, self._self_acc, exc)
+            _end_managed(self._self_call, self._self_acc, None)
 
 
 class AsyncMessageStreamManagerProxy(wrapt.ObjectProxy):  # type: ignore[misc]
@@ -219,10 +221,12 @@ class AsyncMessageStreamManagerProxy(wrapt.ObjectProxy):  # type: ignore[misc]
         return stream
 
     async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> Any:
+        if exc is not None:  # before the SDK closes the stream, which would end it as closed
+            _end_managed(self._self_call, self._self_acc, exc)
         try:
             return await self.__wrapped__.__aexit__(exc_type, exc, tb)
         finally:
-            _end_managed(self._self_call, self._self_acc, exc)
+            _end_managed(self._self_call, self._self_acc, None)
 
 
 def _end_managed(
