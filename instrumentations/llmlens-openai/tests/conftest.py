@@ -5,12 +5,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from llmlens_semconv.content import ENV_CAPTURE
-from llmlens_semconv.testing import Telemetry
 from opentelemetry.sdk.trace import SpanProcessor
 
 from llmlens_openai import OpenAIInstrumentor
 from llmlens_openai.state import ENV_STREAM_USAGE
+from llmlens_semconv.content import ENV_CAPTURE
+from llmlens_semconv.testing import Telemetry
 
 
 class OpenSpans(SpanProcessor):

@@ -7,6 +7,7 @@ test suite covers both. Payloads follow the real API's JSON and SSE shapes.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -32,6 +33,9 @@ class Reply:
     sse: list[str] | None = None
     # raise a transport error after this many SSE events
     break_after: int | None = None
+    # (async only) stop sending after this many SSE events, keeping the
+    # connection open: lets a test cancel the task that waits
+    hang_after: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
     # raise this exception instead of answering (connection errors, timeouts)
     raise_exc: BaseException | None = None
@@ -51,8 +55,9 @@ class MockAPI:
         self.replies.append(Reply(status=status, json_body=body, headers=headers))
         return self
 
-    def sse(self, events: list[str], break_after: int | None = None) -> MockAPI:
-        self.replies.append(Reply(sse=events, break_after=break_after))
+    def sse(self, events: list[str], break_after: int | None = None,
+            hang_after: int | None = None) -> MockAPI:
+        self.replies.append(Reply(sse=events, break_after=break_after, hang_after=hang_after))
         return self
 
     def error(self, exc: BaseException) -> MockAPI:
@@ -81,6 +86,8 @@ class MockAPI:
 
     def _body(self, reply: Reply) -> Any:
         events = [e.encode() for e in reply.sse or ()]
+        if reply.hang_after is not None:
+            return self._hanging_body(events[: reply.hang_after])
         if reply.break_after is None:
             return b"".join(events)
         cut = reply.break_after
@@ -95,6 +102,13 @@ class MockAPI:
             raise http.ReadError("connection reset by peer")
 
         return async_body() if self.is_async else sync_body()
+
+    @staticmethod
+    async def _hanging_body(events: list[bytes]) -> AsyncIterator[bytes]:
+        for event in events:
+            yield event
+        await asyncio.Event().wait()
+        yield b""  # pragma: no cover - never reached
 
     def client(self, *, azure: bool = False, base_url: str | None = None, **options: Any) -> Any:
         transport = http.MockTransport(self.handle)
@@ -256,12 +270,17 @@ def responses_events(text: str = "Hi there", *, done: bool = True) -> list[str]:
         event("response.in_progress", response=created),
         event("response.output_item.added", output_index=0,
               item={**item, "status": "in_progress", "content": []}),
+        event("response.content_part.added", item_id=item["id"], output_index=0,
+              content_index=0, part={"type": "output_text", "text": "", "annotations": []}),
     ]
     for piece in (text[: len(text) // 2], text[len(text) // 2:]):
         events.append(event("response.output_text.delta", item_id=item["id"], output_index=0,
                             content_index=0, delta=piece, logprobs=[]))
     events.append(event("response.output_text.done", item_id=item["id"], output_index=0,
                         content_index=0, text=text, logprobs=[]))
+    events.append(event("response.content_part.done", item_id=item["id"], output_index=0,
+                        content_index=0, part=item["content"][0]))
+    events.append(event("response.output_item.done", output_index=0, item=item))
     if done:
         events.append(event("response.completed", response=final))
     return events

@@ -8,9 +8,10 @@ from __future__ import annotations
 import openai
 import pytest
 from drive import MODES, run
-from llmlens_semconv import names as n
 from mock_api import MockAPI, chat_chunks, chat_completion, error_body, sse_error
 from opentelemetry.trace import SpanKind, StatusCode
+
+from llmlens_semconv import names as n
 
 MODEL = "gpt-4o-mini"
 MESSAGES = [{"role": "user", "content": "Say hello"}]

@@ -133,10 +133,11 @@ class StreamManagerProxy(wrapt.ObjectProxy):  # type: ignore[misc]
         slot: list[Any] = []
         token = HELPER_SLOT.set(slot)
         try:
-            return self.__wrapped__.__enter__()
+            helper = self.__wrapped__.__enter__()
         finally:
             HELPER_SLOT.reset(token)
             self._self_stream = slot[0] if slot else None
+        return HelperStreamProxy(helper, self._self_stream) if self._self_stream else helper
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> Any:
         try:
@@ -159,10 +160,11 @@ class AsyncStreamManagerProxy(wrapt.ObjectProxy):  # type: ignore[misc]
         slot: list[Any] = []
         token = HELPER_SLOT.set(slot)
         try:
-            return await self.__wrapped__.__aenter__()
+            helper = await self.__wrapped__.__aenter__()
         finally:
             HELPER_SLOT.reset(token)
             self._self_stream = slot[0] if slot else None
+        return AsyncHelperStreamProxy(helper, self._self_stream) if self._self_stream else helper
 
     async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> Any:
         try:
@@ -174,3 +176,77 @@ class AsyncStreamManagerProxy(wrapt.ObjectProxy):  # type: ignore[misc]
                     await stream.__aexit__(exc_type, exc, tb)
                 except Exception:  # noqa: BLE001 - fail open
                     log_once(_log, "openai.stream_manager.exit")
+
+
+class HelperStreamProxy(wrapt.ObjectProxy):  # type: ignore[misc]
+    """The SDK's helper stream (``ChatCompletionStream``, ``ResponseStream``):
+    its ``close()`` closes the HTTP response directly, so the call is ended
+    here too. Everything else is the SDK object's own."""
+
+    def __init__(self, wrapped: Any, stream: Any) -> None:
+        super().__init__(wrapped)
+        self._self_stream = stream
+
+    def __iter__(self) -> Any:
+        return self.__wrapped__.__iter__()
+
+    def __next__(self) -> Any:
+        return self.__wrapped__.__next__()
+
+    def __enter__(self) -> Any:
+        self.__wrapped__.__enter__()
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> Any:
+        try:
+            return self.__wrapped__.__exit__(exc_type, exc, tb)
+        finally:
+            _quietly(self._self_stream.__exit__, exc_type, exc, tb)
+
+    def close(self) -> Any:
+        try:
+            return self.__wrapped__.close()
+        finally:
+            _quietly(self._self_stream.close)
+
+
+class AsyncHelperStreamProxy(wrapt.ObjectProxy):  # type: ignore[misc]
+    def __init__(self, wrapped: Any, stream: Any) -> None:
+        super().__init__(wrapped)
+        self._self_stream = stream
+
+    def __aiter__(self) -> Any:
+        return self.__wrapped__.__aiter__()
+
+    async def __anext__(self) -> Any:
+        return await self.__wrapped__.__anext__()
+
+    async def __aenter__(self) -> Any:
+        await self.__wrapped__.__aenter__()
+        return self
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> Any:
+        try:
+            return await self.__wrapped__.__aexit__(exc_type, exc, tb)
+        finally:
+            await _quietly_async(self._self_stream.__aexit__(exc_type, exc, tb))
+
+    async def close(self) -> Any:
+        try:
+            return await self.__wrapped__.close()
+        finally:
+            await _quietly_async(self._self_stream.close())
+
+
+def _quietly(func: Callable[..., Any], *args: Any) -> None:
+    try:
+        func(*args)
+    except Exception:  # noqa: BLE001 - fail open
+        log_once(_log, "openai.helper_stream.close")
+
+
+async def _quietly_async(awaitable: Any) -> None:
+    try:
+        await awaitable
+    except Exception:  # noqa: BLE001 - fail open
+        log_once(_log, "openai.helper_stream.close")
