@@ -15,6 +15,7 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 
+from llmlens_llama_index.scope import Attachment
 from llmlens_semconv import Call
 from llmlens_semconv.streams import END_ABANDONED, END_CANCELLED, END_COMPLETED, END_ERROR
 
@@ -28,7 +29,7 @@ def keep_open(stream: Any, call: Call, ctx: otel_context.Context) -> Any:
 def _keep_open_sync(stream: Iterator[Any], call: Call, ctx: otel_context.Context) -> Iterator[Any]:
     try:
         while True:
-            token = otel_context.attach(ctx)
+            scope = Attachment(ctx)
             try:
                 item = next(stream)
             except StopIteration:
@@ -38,7 +39,7 @@ def _keep_open_sync(stream: Iterator[Any], call: Call, ctx: otel_context.Context
                 call.fail(exc, end_reason=END_ERROR)
                 raise
             finally:
-                otel_context.detach(token)
+                scope.detach()
             yield item
     finally:
         # left early: close(), garbage collection, or an error in the consumer
@@ -50,7 +51,7 @@ async def _keep_open_async(
 ) -> AsyncIterator[Any]:
     try:
         while True:
-            token = otel_context.attach(ctx)
+            scope = Attachment(ctx)
             try:
                 item = await stream.__anext__()
             except StopAsyncIteration:
@@ -63,7 +64,7 @@ async def _keep_open_async(
                 call.fail(exc, end_reason=END_ERROR)
                 raise
             finally:
-                otel_context.detach(token)
+                scope.detach()
             yield item
     finally:
         call.finish(end_reason=END_ABANDONED)

@@ -23,13 +23,18 @@ from llmlens_llama_index import content as contents
 from llmlens_llama_index import responses
 from llmlens_llama_index.classify import Step, classify, method_of
 from llmlens_llama_index.requests import request_for
-from llmlens_llama_index.scope import Attachment, returns_future
+from llmlens_llama_index.scope import Attachment, enclosing_scope, returns_future
 from llmlens_llama_index.streams import keep_open
 from llmlens_semconv import Call, Emitter, Request, Response
 from llmlens_semconv.safety import log_once
-from llmlens_semconv.streams import END_ABANDONED, END_COMPLETED, END_ERROR
+from llmlens_semconv.streams import END_ABANDONED, END_CLOSED, END_COMPLETED, END_ERROR
 
 _log = logging.getLogger(__name__)
+
+# The traced step a context belongs to: finds the enclosing step when the
+# dispatcher knows no parent (a stream's generator running after its method
+# returned).
+_STEP_KEY = otel_context.create_key("llmlens.llama_index.step")
 
 # Steps whose result may be a streaming response object whose generator
 # runs the rest of the step after the method returned.
@@ -49,6 +54,8 @@ class Traced:
     instance_id: int
     ctx: otel_context.Context
     attachment: Attachment | None = None
+    # a streamed LLM call made current while its stream is consumed
+    sticky: Attachment | None = None
     # filled in by events while the step runs
     llm_response: Any = None
     finish_reasons: list[str] = field(default_factory=list)
@@ -73,7 +80,9 @@ class PipelineTracer:
     # --- dispatcher spans -------------------------------------------------------
 
     def enter(self, span_id: str, bound_args: Any, instance: Any, parent_id: str | None) -> None:
-        parent = self._traced(parent_id)
+        parent = self._traced(parent_id) if parent_id else None
+        if parent is None:
+            parent = _step_in_context()
         method = method_of(span_id)
         step = classify(instance, method)
         if step is None or (
@@ -88,6 +97,7 @@ class PipelineTracer:
         parent_ctx = self._parent_context(parent)
         call = self.emitter.start(request, parent=parent_ctx)
         traced = Traced(step, call, id(instance), call.context(parent_ctx))
+        traced.ctx = otel_context.set_value(_STEP_KEY, traced, traced.ctx)
         if not returns_future(bound_args, instance, method):
             traced.attachment = Attachment(traced.ctx)
         self.open[span_id] = traced
@@ -145,7 +155,12 @@ class PipelineTracer:
             if isinstance(model, str) and model:
                 traced.call.span.update_name(f"rerank {model}")
         elif kind == "ExceptionEvent" and span_id in self.streams:
-            self._end_stream(span_id, getattr(event, "exception", None), END_ERROR)
+            exc = getattr(event, "exception", None)
+            if isinstance(exc, GeneratorExit):
+                # the consumer closed the stream (close(), break, garbage collection)
+                self._end_stream(span_id, None, END_CLOSED)
+            else:
+                self._end_stream(span_id, exc, END_ERROR)
 
     # --- parents --------------------------------------------------------------------
 
@@ -240,8 +255,18 @@ class PipelineTracer:
 
     def _await_stream_end(self, span_id: str, traced: Traced, stream: Any) -> None:
         """An LLM stream: its call ends with the stream's end event, its
-        exception event, or when the stream object is garbage collected."""
+        exception event, or when the stream object is garbage collected.
+
+        The provider SDK call runs when the stream is first iterated, after
+        the method returned. When the stream was made inside a step of ours
+        that will restore the context (an enclosing step, or a streaming
+        response being consumed), the LLM call stays current until the
+        stream ends or that step does, so the SDK call nests under it and
+        leaves it the usage (counted once)."""
         self.streams[span_id] = traced
+        scope = enclosing_scope()
+        if scope is not None:
+            traced.sticky = Attachment(traced.ctx, within=scope)
         try:
             traced.stream_end = weakref.finalize(
                 stream, self._end_stream, span_id, None, END_ABANDONED)
@@ -254,6 +279,8 @@ class PipelineTracer:
             return
         if traced.stream_end is not None:
             traced.stream_end.detach()
+        if traced.sticky is not None:
+            traced.sticky.detach_if_current()
         response = self._llm_response(traced, None)
         if exc is not None:
             traced.call.fail(exc, response=response, end_reason=reason)
@@ -272,6 +299,13 @@ class PipelineTracer:
                     return False
                 return True
         return False
+
+
+def _step_in_context() -> Traced | None:
+    step = otel_context.get_value(_STEP_KEY)
+    if isinstance(step, Traced) and not step.call.ended:
+        return step
+    return None
 
 
 def _is_stream(value: Any) -> bool:
