@@ -76,8 +76,10 @@ def build_providers(
     resource = build_resource(auto_instrumentation_version)
     exporters = {signal: exporter_classes(signal) for signal in SIGNALS}
 
+    # shut down by llmlens.shutdown (in parallel, bounded) rather than each on its own
     tracer_provider = TracerProvider(
-        sampler=_sampler(), id_generator=_id_generator(), resource=resource)
+        sampler=_sampler(), id_generator=_id_generator(), resource=resource,
+        shutdown_on_exit=False)
     for processor in extra_span_processors:
         tracer_provider.add_span_processor(processor)
     for name, exporter_class in exporters["traces"]:
@@ -95,9 +97,10 @@ def build_providers(
         if reader is not None:
             readers.append(reader)
     meter_provider = MeterProvider(
-        resource=resource, metric_readers=readers, views=genai_histogram_views())
+        resource=resource, metric_readers=readers, views=genai_histogram_views(),
+        shutdown_on_exit=False)
 
-    logger_provider = LoggerProvider(resource=resource)
+    logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
     for processor in extra_log_processors:
         logger_provider.add_log_record_processor(processor)
     for name, exporter_class in exporters["logs"]:
@@ -116,11 +119,15 @@ def install_globally(providers: Providers) -> None:
     from opentelemetry import metrics, trace
     from opentelemetry._logs import set_logger_provider
 
+    from llmlens.shutdown import register_at_exit
+
     trace.set_tracer_provider(providers.tracer_provider)
     metrics.set_meter_provider(providers.meter_provider)
     set_logger_provider(providers.logger_provider)
     providers.log_handler = _install_log_bridge(providers.logger_provider)
     _install_economics(providers)
+    register_at_exit(
+        (providers.tracer_provider, providers.meter_provider, providers.logger_provider))
 
 
 def build_resource(auto_instrumentation_version: str | None = None) -> Any:
