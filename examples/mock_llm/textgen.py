@@ -79,7 +79,7 @@ def embedding_base64(vector: list[float]) -> str:
     return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
 
 
-def argument_value(schema: dict, prompt: str) -> object:
+def argument_value(name: str, schema: dict, prompt: str) -> object:
     """A plausible value for one JSON-schema property, taken from the prompt when possible."""
     if schema.get("enum"):
         return schema["enum"][0]
@@ -91,21 +91,41 @@ def argument_value(schema: dict, prompt: str) -> object:
     if kind == "boolean":
         return True
     if kind == "array":
-        return [argument_value(schema.get("items", {}), prompt)]
+        return [argument_value(name, schema.get("items", {}), prompt)]
     if kind == "object":
         return arguments_for(schema, prompt)
-    capitalized = [word for word in _WORD.findall(prompt) if word[0].isupper()]
-    # The first capitalized word usually starts the sentence; a later one is a name.
-    if len(capitalized) > 1:
-        return capitalized[-1]
-    lowered = [word for word in _WORD.findall(prompt) if len(word) > 3]
-    return lowered[-1] if lowered else "example"
+    return _string_from_prompt(name, prompt)
+
+
+_STOPWORDS = {"the", "a", "an", "my", "our", "this", "that", "of", "for", "in", "is", "what"}
+
+
+def _string_from_prompt(name: str, prompt: str) -> str:
+    """The word next to the property's name ("the search team"), else a proper noun."""
+    words = re.findall(r"[A-Za-z0-9']+|[.?!]", prompt)
+    for index, word in enumerate(words):
+        if word.lower() != name.lower():
+            continue
+        for neighbour in (index - 1, index + 1):
+            if 0 <= neighbour < len(words) and words[neighbour].lower() not in _STOPWORDS:
+                if words[neighbour] not in ".?!":
+                    return words[neighbour]
+    # A capitalized word that does not start a sentence is likely a name.
+    names = [
+        word
+        for index, word in enumerate(words)
+        if word[0].isupper() and index > 0 and words[index - 1] not in ".?!"
+    ]
+    if names:
+        return names[-1]
+    longer = [word for word in words if len(word) > 3]
+    return longer[-1] if longer else "example"
 
 
 def arguments_for(schema: dict, prompt: str) -> dict:
     properties = schema.get("properties") or {}
     required = schema.get("required") or list(properties)
-    return {name: argument_value(properties.get(name, {}), prompt) for name in required}
+    return {name: argument_value(name, properties.get(name, {}), prompt) for name in required}
 
 
 class IdFactory:
