@@ -126,6 +126,10 @@ _DATA_URI = re.compile(
     r";base64,[A-Za-z0-9+/=_-]{16,}"
 )
 _BASE64_RUN = re.compile(rf"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{{{BASE64_RUN_MIN},}}")
+# a run of BASE64_RUN_MIN characters covers a whole aligned window of half
+# that length, so probing each window start finds every run cheaply
+_BASE64_WINDOW = BASE64_RUN_MIN // 2
+_BASE64_PROBE = re.compile(rf"[A-Za-z0-9+/=_-]{{{_BASE64_WINDOW}}}")
 
 
 @dataclass(slots=True)
@@ -343,12 +347,17 @@ def _base64_run_placeholder(match: re.Match[str]) -> str:
     return f"<base64: ~{_estimated_bytes(len(run))} bytes omitted>"
 
 
+def _may_hold_base64_run(text: str) -> bool:
+    probe = _BASE64_PROBE.match
+    return any(probe(text, start) for start in range(0, len(text), _BASE64_WINDOW))
+
+
 def strip_media(text: str) -> str:
     """Inline media (``data:`` URIs, long base64 runs) replaced by a
     size placeholder."""
     if "base64," in text:
         text = _DATA_URI.sub(_data_uri_placeholder, text)
-    if len(text) >= BASE64_RUN_MIN:
+    if len(text) >= BASE64_RUN_MIN and _may_hold_base64_run(text):
         text = _BASE64_RUN.sub(_base64_run_placeholder, text)
     return text
 

@@ -43,7 +43,6 @@ REDACTION_FAILED = "<REDACTION_FAILED>"
 
 _OFF_VALUES = frozenset({"off", "false", "0", "no", "none", "disabled"})
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
-_DIGIT = re.compile(r"\d")
 
 Span = tuple[int, int, str]
 Detector = Callable[[str], "str | Iterable[Span] | None"]
@@ -63,13 +62,17 @@ class Redactor:
         self.detectors = tuple(detectors)
 
     def __call__(self, text: str) -> str:
-        has_digit: bool | None = None
+        present: dict[str, bool] = {}
         lowered: str | None = None
         for rule in self.rules:
-            if rule.needs_digit:
-                if has_digit is None:
-                    has_digit = _DIGIT.search(text) is not None
-                if not has_digit:
+            if rule.needs_chars:
+                for char in rule.needs_chars:
+                    found = present.get(char)
+                    if found is None:
+                        found = present[char] = char in text
+                    if found:
+                        break
+                else:
                     continue
             if rule.hints and not any(hint in text for hint in rule.hints):
                 continue

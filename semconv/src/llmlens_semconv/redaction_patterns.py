@@ -21,6 +21,7 @@ KIND_SECRET = "secret"
 KIND_PII = "pii"
 KIND_NETWORK = "network"
 KIND_CUSTOM = "custom"
+DIGITS = "0123456789"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +30,8 @@ class Rule:
 
     ``hints``: the rule runs only when one of these substrings is in the
     text; ``hints_ci``: the same, compared with the lower-cased text;
-    ``needs_digit``: the rule runs only when the text holds a digit. These
+    ``needs_chars``: the rule runs only when the text holds one of these
+    characters (checked first: a one-character search is the cheapest). These
     pre-checks keep clean text cheap.
     """
 
@@ -40,9 +42,14 @@ class Rule:
     kind: str
     hints: tuple[str, ...] = ()
     hints_ci: tuple[str, ...] = ()
-    needs_digit: bool = False
+    needs_chars: str = ""
+    # a hand-written linear scan that replaces regex.sub (the regex is then
+    # the part of the match it uses, and is checked like any other)
+    scanner: Callable[[str], str] | None = None
 
     def apply(self, text: str) -> str:
+        if self.scanner is not None:
+            return self.scanner(text)
         return self.regex.sub(self.replacement, text)
 
 
@@ -50,11 +57,13 @@ def _rule(
     name: str, placeholder: str, pattern: str, kind: str, *,
     replacement: Replacement | None = None, flags: int = 0,
     hints: tuple[str, ...] = (), hints_ci: tuple[str, ...] = (), needs_digit: bool = False,
+    needs_chars: str = "", scanner: Callable[[str], str] | None = None,
 ) -> Rule:
     return Rule(
         name=name, placeholder=placeholder, regex=re.compile(pattern, flags),
         replacement=placeholder if replacement is None else replacement, kind=kind,
-        hints=hints, hints_ci=hints_ci, needs_digit=needs_digit,
+        hints=hints, hints_ci=hints_ci, scanner=scanner,
+        needs_chars=DIGITS if needs_digit else needs_chars,
     )
 
 
@@ -108,6 +117,15 @@ def _iban(match: re.Match[str]) -> str:
     return text
 
 
+def _ssn(text: str) -> bool:
+    area, group, serial = text[0:3], text[4:6], text[7:11]
+    return area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"
+
+
+def _ipv4(text: str) -> bool:
+    return all(int(octet) <= 255 for octet in text.split("."))
+
+
 def _phone(text: str) -> bool:
     digits = sum(c.isdigit() for c in text)
     return 8 <= digits <= 15
@@ -129,6 +147,37 @@ def _ipv6(match: re.Match[str]) -> str:
     return "<IP_ADDRESS>" + text[len(candidate):]
 
 
+_EMAIL_LOCAL = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-")
+_EMAIL_LOCAL_MAX = 64
+_EMAIL_DOMAIN = re.compile(r"[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}")
+
+
+def _redact_emails(text: str) -> str:
+    """Find each "@", walk back over at most 64 local-part characters, match
+    the domain forward: linear, and no work at all away from an "@"."""
+    pieces: list[str] = []
+    done = 0
+    at = text.find("@")
+    while at != -1:
+        start = at
+        while start > done and at - start < _EMAIL_LOCAL_MAX and text[start - 1] in _EMAIL_LOCAL:
+            start -= 1
+        domain = _EMAIL_DOMAIN.match(text, at + 1)
+        bounded = start == 0 or text[start - 1] not in _EMAIL_LOCAL
+        if start < at and domain is not None and bounded:
+            pieces.append(text[done:start])
+            pieces.append("<EMAIL>")
+            done = domain.end()
+            at = text.find("@", done)
+        else:
+            at = text.find("@", at + 1)
+    if not pieces:
+        return text
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
 def _authorization(match: re.Match[str]) -> str:
     prefix = match.group(1)
     kind = "<BEARER_TOKEN>" if "bearer" in prefix.lower() else "<CREDENTIALS>"
@@ -146,8 +195,6 @@ def _secret_value(match: re.Match[str]) -> str:
 
 # --- the rules ---------------------------------------------------------------------
 
-_IPV4_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-
 _BUILTIN_RULES: tuple[Rule, ...] = (
     # secrets ------------------------------------------------------------------------
     _rule(
@@ -155,19 +202,19 @@ _BUILTIN_RULES: tuple[Rule, ...] = (
         r"-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----"
         r"(?:[\s\S]{0,16384}?-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----"
         r"|[A-Za-z0-9+/=\s:,\\-]{0,16384})",
-        KIND_SECRET, hints=("PRIVATE KEY",),
+        KIND_SECRET, hints=("PRIVATE KEY",), needs_chars="-",
     ),
     _rule(
         "connection_string", "<PASSWORD>",
-        r"\b([a-z][a-z0-9+.-]{1,30}://[^\s:/?#@'\"<>]{0,256}:)[^\s/?#@'\"<>]{1,256}(@)",
-        KIND_SECRET, replacement=r"\1<PASSWORD>\2", flags=re.IGNORECASE, hints=("://",),
+        r"://(?<=[A-Za-z0-9+.-]://)([^\s:/?#@'\"<>]{0,256}:)[^\s/?#@'\"<>]{1,256}(@)",
+        KIND_SECRET, replacement=r"://\1<PASSWORD>\2", hints=("://",), needs_chars=":",
     ),
     _rule(
         "authorization_header", "<CREDENTIALS>",
         r"\b(authorization[\"']?\s{0,3}[:=]\s{0,3}[\"']?\s{0,3}"
         r"(?:(?:basic|bearer|token|digest|apikey)\s{1,5})?)[^\s\"',;<>]{4,4096}",
         KIND_SECRET, replacement=_authorization, flags=re.IGNORECASE,
-        hints_ci=("authorization",),
+        hints_ci=("authorization",), needs_chars=":=",
     ),
     _rule(
         "bearer_token", "<BEARER_TOKEN>",
@@ -177,117 +224,121 @@ _BUILTIN_RULES: tuple[Rule, ...] = (
     ),
     _rule(
         "jwt", "<JWT>",
-        r"\beyJ[A-Za-z0-9_-]{2,8192}\.[A-Za-z0-9_-]{2,8192}\.[A-Za-z0-9_-]{0,8192}",
-        KIND_SECRET, hints=("eyJ",),
+        r"eyJ(?<![A-Za-z0-9_-]eyJ)[A-Za-z0-9_-]{2,8192}\.[A-Za-z0-9_-]{2,8192}\.[A-Za-z0-9_-]{0,8192}",
+        KIND_SECRET, hints=("eyJ",), needs_chars=".",
     ),
     # OpenAI (sk-, sk-proj-, sk-svcacct-, sk-admin-) and Anthropic (sk-ant-...)
     _rule(
         "openai_anthropic_key", "<API_KEY>",
-        r"(?<![A-Za-z0-9_-])sk-[A-Za-z0-9_-]{20,256}",
-        KIND_SECRET, hints=("sk-",),
+        r"sk-(?<![A-Za-z0-9_-]sk-)[A-Za-z0-9_-]{20,256}",
+        KIND_SECRET, hints=("sk-",), needs_chars="-",
     ),
     _rule(
         "stripe_key", "<API_KEY>",
         r"(?<![A-Za-z0-9_])(?:(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,247}"
         r"|whsec_[A-Za-z0-9]{20,100})",
-        KIND_SECRET, hints=("_live_", "_test_", "whsec_"),
+        KIND_SECRET, hints=("_live_", "_test_", "whsec_"), needs_chars="_",
     ),
     _rule(
         "aws_access_key_id", "<API_KEY>",
         r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9])",
-        KIND_SECRET, hints=("AKIA", "ASIA", "ABIA", "ACCA", "A3T"),
+        KIND_SECRET, hints=("AKIA", "ASIA", "ABIA", "ACCA", "A3T"), needs_chars="A",
     ),
     _rule(
         "github_token", "<API_KEY>",
         r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,251})",
-        KIND_SECRET, hints=("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+        KIND_SECRET, hints=("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), needs_chars="_",
     ),
     _rule(
         "google_api_key", "<API_KEY>",
         r"(?<![A-Za-z0-9_-])(?:AIza[0-9A-Za-z_-]{35}|ya29\.[0-9A-Za-z_-]{20,2048})",
-        KIND_SECRET, hints=("AIza", "ya29."),
+        KIND_SECRET, hints=("AIza", "ya29."), needs_chars="z9",
     ),
     _rule(
         "slack_token", "<API_KEY>",
         r"(?<![A-Za-z0-9])xox[abposre]-[A-Za-z0-9-]{10,250}",
-        KIND_SECRET, hints=("xox",),
+        KIND_SECRET, hints=("xox",), needs_chars="-",
     ),
     _rule(
         "slack_webhook", "<API_KEY>",
         r"(hooks\.slack\.com/services/)[A-Za-z0-9/_-]{20,200}",
-        KIND_SECRET, replacement=r"\1<API_KEY>", hints=("hooks.slack.com",),
+        KIND_SECRET, replacement=r"\1<API_KEY>", hints=("hooks.slack.com",), needs_chars="/",
     ),
     _rule(
         "huggingface_token", "<API_KEY>",
         r"(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{30,40}(?![A-Za-z0-9])",
-        KIND_SECRET, hints=("hf_",),
+        KIND_SECRET, hints=("hf_",), needs_chars="_",
     ),
     _rule(
         "organization_id", "<ORGANIZATION_ID>",
         r"(?<![A-Za-z0-9_-])org-[A-Za-z0-9]{20,40}(?![A-Za-z0-9])",
-        KIND_SECRET, hints=("org-",),
+        KIND_SECRET, hints=("org-",), needs_chars="-",
     ),
     _rule(
         "project_id", "<PROJECT_ID>",
         r"(?<![A-Za-z0-9_-])proj_[A-Za-z0-9]{20,40}(?![A-Za-z0-9])",
-        KIND_SECRET, hints=("proj_",),
+        KIND_SECRET, hints=("proj_",), needs_chars="_",
     ),
     _rule(
         "aws_secret_access_key", "<AWS_SECRET_KEY>",
         r"((?:aws_?)?secret_?(?:access_?)?key[\"']?\s{0,3}[:=]\s{0,3}[\"']?)"
         r"[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])",
         KIND_SECRET, replacement=r"\1<AWS_SECRET_KEY>", flags=re.IGNORECASE,
-        hints_ci=("secret",),
+        hints_ci=("secret",), needs_chars=":=",
     ),
     _rule(
         "secret_assignment", "<SECRET>",
-        r"(?<![A-Za-z0-9])((?:password|passwd|pwd|passphrase|client_?secret|secret|"
-        r"api[_-]?key|access_?token|auth_?token|refresh_?token|private_?key)"
+        r"([PpSsCcAaRr](?<![A-Za-z0-9][PpSsCcAaRr])(?i:"
+        r"(?<=p)(?:ass(?:word|wd|phrase)|wd|rivate_?key)|(?<=s)ecret|(?<=c)lient_?secret"
+        r"|(?<=a)(?:pi[_-]?key|ccess_?token|uth_?token)|(?<=r)efresh_?token)"
         r"[\"']?\s{0,3}[:=]\s{0,3}[\"']?)[^\s\"',;<>]{4,256}",
-        KIND_SECRET, replacement=_secret_value, flags=re.IGNORECASE,
-        hints_ci=("pass", "pwd", "secret", "key", "token"),
+        KIND_SECRET, replacement=_secret_value,
+        hints_ci=("pass", "pwd", "secret", "key", "token"), needs_chars=":=",
     ),
     # personal data ----------------------------------------------------------------
     _rule(
-        "email", "<EMAIL>",
-        r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}"
-        r"(?:\.[A-Za-z0-9-]{1,63}){1,8}",
-        KIND_PII, hints=("@",),
+        "email", "<EMAIL>", _EMAIL_DOMAIN.pattern, KIND_PII, hints=("@",),
+        scanner=_redact_emails,
     ),
     _rule(
         "iban", "<IBAN>",
-        r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])",
+        r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z]\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?"
+        r"(?![A-Za-z0-9])",
         KIND_PII, replacement=_iban, needs_digit=True,
     ),
     _rule(
         "credit_card", "<CREDIT_CARD>",
-        r"(?<!\d)(?:\d{4}([ -]?)\d{4}\1\d{4}\1\d{1,7}|\d{4}[ -]?\d{6}[ -]?\d{4,5})(?!\d)",
+        r"\d(?<!\d\d)(?:\d{3}([ -]?)\d{4}\1\d{4}\1\d{1,7}|\d{3}[ -]?\d{6}[ -]?\d{4,5})(?!\d)",
         KIND_PII, replacement=_keep_if(_card, "<CREDIT_CARD>"), needs_digit=True,
     ),
     _rule(
         "us_ssn", "<SSN>",
-        r"(?<![\d-])(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\d-])",
-        KIND_PII, needs_digit=True,
+        r"\d(?<![\d-]\d)\d{2}([- ])\d{2}\1\d{4}(?![\d-])",
+        KIND_PII, replacement=_keep_if(_ssn, "<SSN>"), needs_digit=True,
     ),
     # network addresses (before phone numbers: dotted quads look numeric)
     _rule(
         "ipv6", "<IP_ADDRESS>",
-        r"(?<![\w:.])[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]{2,45}(?![\w:])",
+        r"[0-9A-Fa-f:](?<![\w:.][0-9A-Fa-f:])(?:(?<=:)|[0-9A-Fa-f]{0,3}:)"
+        r"[0-9A-Fa-f:.]{2,45}(?![\w:])",
         KIND_NETWORK, replacement=_ipv6, hints=(":",),
     ),
     _rule(
         "ipv4", "<IP_ADDRESS>",
-        rf"(?<![\d.]){_IPV4_OCTET}(?:\.{_IPV4_OCTET}){{3}}(?!\.?\d)",
-        KIND_NETWORK, needs_digit=True, hints=(".",),
+        r"\d(?<![\d.]\d)\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?!\.?\d)",
+        KIND_NETWORK, replacement=_keep_if(_ipv4, "<IP_ADDRESS>"), needs_digit=True,
+        hints=(".",),
     ),
     _rule(
         "phone_international", "<PHONE>",
-        r"(?<![\w+])\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d[\d .-]{4,16}\d(?!\d)",
+        r"\+(?<![\w+]\+)\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d[\d .-]{4,16}\d(?!\d)",
         KIND_PII, replacement=_keep_if(_phone, "<PHONE>"), hints=("+",),
     ),
     _rule(
         "phone_north_america", "<PHONE>",
-        r"(?<![\w+(.-])(?:1[ .-])?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\d-]|\.\d)",
+        r"[(\d](?<![\w+(.-][(\d])"
+        r"(?:(?<=1)[ .-](?:\(\d{3}\) ?|\d{3}[ .-])|(?<=\()\d{3}\) ?|(?<=\d)\d{2}[ .-])"
+        r"\d{3}[ .-]\d{4}(?![\d-]|\.\d)",
         KIND_PII, needs_digit=True,
     ),
 )
