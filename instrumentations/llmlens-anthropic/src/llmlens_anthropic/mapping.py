@@ -93,6 +93,17 @@ def _output_type(kwargs: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _sampling(kwargs: Mapping[str, Any], name: str) -> Any:
+    """A sampling parameter: a keyword of older SDKs, ``extra_body`` in newer
+    ones that dropped it from the signature."""
+    value = kwargs.get(name)
+    if value is None:
+        extra = kwargs.get("extra_body")
+        if isinstance(extra, Mapping):
+            value = extra.get(name)
+    return value
+
+
 def chat_request(
     client: Any, kwargs: Mapping[str, Any], *, stream: bool, capture: bool,
 ) -> Request:
@@ -106,9 +117,9 @@ def chat_request(
         server_port=port,
         stream=stream,
         max_tokens=_int(kwargs.get("max_tokens")),
-        temperature=_number(kwargs.get("temperature")),
-        top_p=_number(kwargs.get("top_p")),
-        top_k=_int(kwargs.get("top_k")),
+        temperature=_number(_sampling(kwargs, "temperature")),
+        top_p=_number(_sampling(kwargs, "top_p")),
+        top_k=_int(_sampling(kwargs, "top_k")),
         stop_sequences=_strings(kwargs.get("stop_sequences")),
         output_type=_output_type(kwargs),
         reasoning_level=_str(c.field(kwargs.get("output_config"), "effort")),
