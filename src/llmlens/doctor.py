@@ -257,11 +257,22 @@ def check_anthropic_native_tracing(findings: Findings) -> None:
     except Exception as exc:  # noqa: BLE001 - fail open
         findings.item(f"status unavailable: {exc}")
         return
+    for line in _status_lines(status):
+        findings.item(line)
+
+
+def _status_lines(status: Any) -> list[str]:
+    """A status given as a mapping, a dataclass (its ``summary`` first) or text."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(status) and not isinstance(status, type):
+        fields = dataclasses.asdict(status)
+        summary = fields.pop("summary", None)
+        lines = [str(summary)] if summary else []
+        return lines + [f"{key.replace('_', ' ')}: {value}" for key, value in fields.items()]
     if isinstance(status, Mapping):
-        for key, value in status.items():
-            findings.item(f"{key}: {value}")
-    else:
-        findings.item(str(status))
+        return [f"{key}: {value}" for key, value in status.items()]
+    return [str(status)]
 
 
 DoctorSectionRun = Callable[[Any, IO[str]], Any]

@@ -9,8 +9,15 @@ from pathlib import Path
 from distro_fakes import bin_path, clean_env, make_dist, run
 
 NATIVE_STATUS = """
+from dataclasses import dataclass
+
+@dataclass
+class Status:
+    native_spans: bool
+    summary: str
+
 def native_tracing_status():
-    return {"anthropic built-in tracing": "off (llmlens records the calls)"}
+    return Status(False, "anthropic built-in tracing is off: llmlens records the calls")
 """
 
 PLUGIN = """
@@ -62,7 +69,9 @@ def test_doctor_reports_instrumentors_conflicts_and_double_instrumentation(tmp_p
     assert "llmlens_langchain: not installed" in out
     assert "! acme_openai (acme-openai-instrumentation) also instruments openai" in out
     assert "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS=acme_openai" in out
-    assert "anthropic built-in tracing: off (llmlens records the calls)" in out
+    assert "Anthropic built-in tracing" in out
+    assert "  anthropic built-in tracing is off: llmlens records the calls" in out
+    assert "  native spans: False" in out
 
 
 def test_disabling_the_other_instrumentor_clears_the_warning(tmp_path):
