@@ -89,8 +89,12 @@ def _graph_node_targets() -> list[_Target]:
 
     targets = []
     for module in _GRAPH_NODE_MODULES:
-        targets.append(_Target(module, "RunnableCallable", "invoke", w.in_slot(KIND_CHAIN)))
-        targets.append(_Target(module, "RunnableCallable", "ainvoke", w.ain_slot(KIND_CHAIN)))
+        # a node's run is started by its RunnableSeq, or by a traced RunnableCallable
+        for cls in ("RunnableSeq", "RunnableCallable"):
+            targets.append(_Target(module, cls, "invoke", w.in_slot(KIND_CHAIN)))
+            targets.append(_Target(module, cls, "ainvoke", w.ain_slot(KIND_CHAIN)))
+        targets.append(_Target(module, "RunnableSeq", "stream", w.stream_in_slot(KIND_CHAIN)))
+        targets.append(_Target(module, "RunnableSeq", "astream", w.astream_in_slot(KIND_CHAIN)))
     return targets
 
 
