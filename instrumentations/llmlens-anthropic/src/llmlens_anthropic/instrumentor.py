@@ -33,7 +33,10 @@ class AnthropicInstrumentor(BaseInstrumentor):  # type: ignore[misc]
 
     def __init__(self) -> None:
         super().__init__()
-        self._patches: list[tuple[Any, str, bool, Any]] = []
+        # BaseInstrumentor is a singleton whose __init__ runs on every
+        # construction: keep the patches of an earlier instrument()
+        if not hasattr(self, "_patches"):
+            self._patches: list[tuple[Any, str, bool, Any]] = []
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return _instruments
