@@ -26,7 +26,8 @@ needs_batches = pytest.mark.skipif(
     reason="messages.batches is not in this SDK version")
 
 
-SAMPLING_KEYWORDS = "top_k" in inspect.signature(anthropic.resources.messages.Messages.create).parameters
+SAMPLING_KEYWORDS = (
+    "top_k" in inspect.signature(anthropic.resources.messages.Messages.create).parameters)
 
 
 def _json(value: str) -> object:
