@@ -78,6 +78,18 @@ def chat_stream(
     return events
 
 
+def embeddings_for(dimension: int, tokens_per_input: int):
+    """A reply builder: one vector per input, usage of ``tokens_per_input`` each."""
+
+    def build(request: dict[str, Any]) -> dict[str, Any]:
+        inputs = request["input"]
+        inputs = inputs if isinstance(inputs, list) else [inputs]
+        return embeddings([[0.5] * dimension for _ in inputs],
+                          prompt_tokens=tokens_per_input * len(inputs))
+
+    return build
+
+
 def embeddings(vectors: list[list[float]], *, prompt_tokens: int,
                model: str = "text-embedding-3-small") -> dict[str, Any]:
     return {
@@ -116,7 +128,8 @@ class OpenAIMock:
         reply = queue[min(sent, len(queue)) - 1]
         headers = {"x-request-id": "req_test"}
         if reply.sse is None:
-            return httpx.Response(reply.status, json=reply.body, headers=headers)
+            body = reply.body(self.requests[-1]["json"]) if callable(reply.body) else reply.body
+            return httpx.Response(reply.status, json=body, headers=headers)
         headers["content-type"] = "text/event-stream"
         body = "".join(f"data: {event}\n\n" for event in reply.sse) + "data: [DONE]\n\n"
         return httpx.Response(reply.status, content=body.encode(), headers=headers)

@@ -18,7 +18,7 @@ from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type:
 
 from llmlens_llama_index.package import _instruments
 from llmlens_llama_index.version import __version__
-from llmlens_semconv import ContentPolicy, Emitter
+from llmlens_semconv import ContentPolicy, Emitter, hooks
 
 _log = logging.getLogger(__name__)
 
@@ -62,6 +62,7 @@ class LlamaIndexInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         root = get_dispatcher()
         root.add_span_handler(span_handler)
         root.add_event_handler(event_handler)
+        hooks.add_call_ended_hook(tracer.provider_call_ended)
         type(self)._tracer = tracer
         type(self)._span_handler = span_handler
         type(self)._event_handler = event_handler
@@ -71,6 +72,8 @@ class LlamaIndexInstrumentor(BaseInstrumentor):  # type: ignore[misc]
 
         root = get_dispatcher()
         cls = type(self)
+        if cls._tracer is not None:
+            hooks.remove_hook(cls._tracer.provider_call_ended)
         # assign new lists: the dispatcher's own add_* methods do the same
         root.span_handlers = [h for h in root.span_handlers if h is not cls._span_handler]
         root.event_handlers = [h for h in root.event_handlers if h is not cls._event_handler]

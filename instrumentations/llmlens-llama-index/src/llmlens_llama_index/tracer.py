@@ -23,9 +23,10 @@ from llmlens_llama_index import content as contents
 from llmlens_llama_index import responses
 from llmlens_llama_index.classify import Step, classify, method_of
 from llmlens_llama_index.requests import request_for
-from llmlens_llama_index.scope import Attachment, enclosing_scope, returns_future
+from llmlens_llama_index.scope import Attachment, enclosing_scope, owner, returns_future
 from llmlens_llama_index.streams import keep_open
 from llmlens_semconv import Call, Emitter, Request, Response
+from llmlens_semconv import names as n
 from llmlens_semconv.safety import log_once
 from llmlens_semconv.streams import END_ABANDONED, END_CLOSED, END_COMPLETED, END_ERROR
 
@@ -43,6 +44,7 @@ _STREAMING_RESULT_STEPS = frozenset({Step.QUERY, Step.CHAT_ENGINE, Step.SYNTHESI
 # seen twice (CustomLLM.chat calling complete, a batch calling a single
 # embedding, an LLM wrapper calling its inner LLM): it stays one span.
 _NO_NESTING = frozenset({Step.LLM, Step.EMBED, Step.TOOL})
+_PROVIDER_OPERATIONS = n.INFERENCE_OPERATIONS
 
 
 @dataclass(slots=True, eq=False)
@@ -56,6 +58,8 @@ class Traced:
     attachment: Attachment | None = None
     # a streamed LLM call made current while its stream is consumed
     sticky: Attachment | None = None
+    # where a stream that could not be made current is being consumed
+    consumer: tuple[int, int] | None = None
     # filled in by events while the step runs
     llm_response: Any = None
     finish_reasons: list[str] = field(default_factory=list)
@@ -76,6 +80,9 @@ class PipelineTracer:
         self.emitter = emitter
         self.open: dict[str, Traced | Alias] = {}
         self.streams: dict[str, Traced] = {}
+        # (thread, task) -> the LLM stream being consumed there without its
+        # context current; one entry per consumer at most
+        self.consuming: dict[tuple[int, int], Traced] = {}
 
     # --- dispatcher spans -------------------------------------------------------
 
@@ -135,6 +142,9 @@ class PipelineTracer:
         kind = type(event).__name__
         if kind in ("LLMChatInProgressEvent", "LLMCompletionInProgressEvent"):
             traced.call.chunk()
+            if traced.consumer is None and traced.sticky is None and span_id in self.streams:
+                traced.consumer = owner()
+                self.consuming[traced.consumer] = traced
             self._take_llm_response(traced, event)
         elif kind in ("LLMChatEndEvent", "LLMCompletionEndEvent"):
             self._take_llm_response(traced, event)
@@ -161,6 +171,19 @@ class PipelineTracer:
                 self._end_stream(span_id, None, END_CLOSED)
             else:
                 self._end_stream(span_id, exc, END_ERROR)
+
+    def provider_call_ended(self, call: Call, response: Any, error_type: Any) -> None:
+        """A provider SDK call (llmlens-openai, ...) ended. When it ran inside
+        the consumption of an LLM stream whose context could not be made
+        current, it was that stream's API call: its span carries the usage,
+        and the LlamaIndex span does not count it again."""
+        if not self.consuming or call.emitter is self.emitter or call.request.framework:
+            return
+        if call.request.operation not in _PROVIDER_OPERATIONS:
+            return
+        traced = self.consuming.get(owner())
+        if traced is not None and traced.call is not call:
+            traced.call.delegate()
 
     # --- parents --------------------------------------------------------------------
 
@@ -281,6 +304,8 @@ class PipelineTracer:
             traced.stream_end.detach()
         if traced.sticky is not None:
             traced.sticky.detach_if_current()
+        if traced.consumer is not None and self.consuming.get(traced.consumer) is traced:
+            del self.consuming[traced.consumer]
         response = self._llm_response(traced, None)
         if exc is not None:
             traced.call.fail(exc, response=response, end_reason=reason)
