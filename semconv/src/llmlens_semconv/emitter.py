@@ -295,6 +295,13 @@ class Call:
         finally:
             otel_context.detach(token)
 
+    def delegate(self) -> None:
+        """Mark this framework call's usage as carried by a provider call
+        made for it that could not run with its context current (a stream
+        consumed after the framework method returned). No effect once ended."""
+        if not self._ended and self.request.framework:
+            self._delegated = True
+
     def set_content_input(self, request: Request) -> None:
         """Late content for calls whose inputs are known only after start."""
         self.request.input_messages = request.input_messages or self.request.input_messages
