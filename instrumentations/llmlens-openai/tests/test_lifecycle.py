@@ -1,0 +1,102 @@
+"""Instrumenting and uninstrumenting: the SDK is restored exactly, a second
+instrument() adds nothing, packaging matches what auto-instrumentation
+checks, and importing us does not import the SDK."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import subprocess
+import sys
+
+import openai
+from mock_api import MockAPI, chat_completion
+from packaging.requirements import Requirement
+
+from llmlens_openai import OpenAIInstrumentor
+from llmlens_openai.package import _instruments
+from llmlens_openai.targets import TARGETS
+
+MESSAGES = [{"role": "user", "content": "x"}]
+
+
+def _methods() -> dict[tuple[type, str], object]:
+    found = {}
+    for target in TARGETS:
+        try:
+            owner = getattr(importlib.import_module(target.module), target.cls)
+        except (ImportError, AttributeError):
+            continue
+        if target.method in owner.__dict__:
+            found[(owner, target.method)] = owner.__dict__[target.method]
+    return found
+
+
+def test_uninstrument_restores_every_method_exactly(telemetry):
+    before = _methods()
+    assert len(before) >= 12
+    instrumentor = OpenAIInstrumentor()
+    instrumentor.instrument(**telemetry.providers())
+    during = _methods()
+    assert all(during[key] is not before[key] for key in before)
+    instrumentor.uninstrument()
+    after = _methods()
+    assert all(after[key] is before[key] for key in before)
+
+
+def test_no_spans_after_uninstrument_even_through_cached_helpers(telemetry):
+    client = MockAPI(is_async=False).json(chat_completion()).client()
+    instrumentor = OpenAIInstrumentor()
+    instrumentor.instrument(**telemetry.providers())
+    raw_helper = client.chat.completions.with_raw_response  # cached with the wrapper inside
+    raw_helper.create(model="m", messages=MESSAGES).parse()
+    assert len(telemetry.spans()) == 1
+    instrumentor.uninstrument()
+
+    client.chat.completions.create(model="m", messages=MESSAGES)
+    raw_helper.create(model="m", messages=MESSAGES).parse()
+    assert len(telemetry.spans()) == 1
+
+
+def test_instrumenting_twice_does_not_double_spans(telemetry):
+    first, second = OpenAIInstrumentor(), OpenAIInstrumentor()
+    first.instrument(**telemetry.providers())
+    second.instrument(**telemetry.providers())
+    try:
+        client = MockAPI(is_async=False).json(chat_completion()).client()
+        client.chat.completions.create(model="m", messages=MESSAGES)
+        assert len(telemetry.spans()) == 1
+    finally:
+        first.uninstrument()
+
+
+def test_reinstrumenting_after_uninstrument_gives_one_span(telemetry):
+    instrumentor = OpenAIInstrumentor()
+    for _ in range(3):
+        instrumentor.instrument(**telemetry.providers())
+        instrumentor.uninstrument()
+    instrumentor.instrument(**telemetry.providers())
+    try:
+        client = MockAPI(is_async=False).json(chat_completion()).client()
+        client.chat.completions.create(model="m", messages=MESSAGES)
+        assert len(telemetry.spans()) == 1
+    finally:
+        instrumentor.uninstrument()
+
+
+def test_importing_the_package_does_not_import_the_sdk():
+    code = "import sys, llmlens_openai; assert 'openai' not in sys.modules, 'imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_entry_point_and_instruments_extra_match():
+    points = importlib.metadata.entry_points(group="opentelemetry_instrumentor")
+    [point] = [p for p in points if p.name == "llmlens_openai"]
+    assert point.load() is OpenAIInstrumentor
+    requires = importlib.metadata.requires("llmlens-openai") or []
+    extra = [Requirement(r) for r in requires if "extra ==" in r and "instruments" in r]
+    assert [f"{r.name} {r.specifier}" for r in extra] == [
+        str(Requirement(i)).replace("openai", "openai ", 1) for i in _instruments]
+    assert OpenAIInstrumentor().instrumentation_dependencies() == _instruments
+    # the installed SDK satisfies what we declare
+    assert Requirement(_instruments[0]).specifier.contains(openai.__version__)
