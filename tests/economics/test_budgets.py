@@ -138,7 +138,7 @@ def test_service_budget_matches_this_process_service_name(telemetry):
     tracker = BudgetTracker(
         parse_inline("service:chatbot=10tokens/day; service:other=10tokens/day"),
         service_name="chatbot")
-    tracker.record({}, (None, "m"), 9, None)
+    tracker.record({}.get, (None, "m"), 9, None)
     usage = {o.attributes[n.LLMLENS_BUDGET_NAME]: o.value for o in tracker.observe_usage()}
     assert usage == {"service:chatbot/tokens/day": 9, "service:other/tokens/day": 0}
 
@@ -150,13 +150,13 @@ def test_a_new_window_starts_from_zero_and_warns_again():
         parse_inline("team:a=100tokens/hour"), clock=lambda: now[0],
         warn=lambda budget, threshold, usage: crossed.append((budget.name, threshold)))
 
-    tracker.record({n.LLMLENS_TEAM: "a"}, (None, None), 100, None)
-    tracker.record({n.LLMLENS_TEAM: "a"}, (None, None), 100, None)
+    tracker.record({n.LLMLENS_TEAM: "a"}.get, (None, None), 100, None)
+    tracker.record({n.LLMLENS_TEAM: "a"}.get, (None, None), 100, None)
     assert crossed == [("team:a/tokens/hour", 0.8), ("team:a/tokens/hour", 1.0)]
 
     now[0] += 3600  # next hour
     assert [o.value for o in tracker.observe_usage()] == [0]
-    tracker.record({n.LLMLENS_TEAM: "a"}, (None, None), 85, None)
+    tracker.record({n.LLMLENS_TEAM: "a"}.get, (None, None), 85, None)
     assert crossed[2:] == [("team:a/tokens/hour", 0.8)]
     assert [o.value for o in tracker.observe_usage()] == [85]
 

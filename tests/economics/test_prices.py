@@ -8,6 +8,7 @@ import json
 import sys
 from datetime import datetime, timezone
 
+import genai_prices
 import pytest
 from economics_helpers import make_call
 
@@ -42,9 +43,8 @@ def test_user_price_overrides_the_library(install, emitter, telemetry, dated_fil
     install(prices_file=str(dated_file))
     make_call(emitter, "gpt-4o", MILLION)
     attributes = telemetry.span().attributes
-    # today (after 2026-07-01) the second entry applies
+    # today (after 2026-07-01) the second entry applies, not the library's $12.50
     assert attributes[n.LLMLENS_COST_USD] == pytest.approx(7.5)
-    assert attributes[n.LLMLENS_COST_PRICE_SOURCE] == USER_FILE_SOURCE
 
 
 def test_user_file_adds_a_model_the_library_does_not_know(install, emitter, telemetry, dated_file):
@@ -89,8 +89,11 @@ def test_a_broken_price_file_leaves_the_library_prices(tmp_path, install, emitte
     path.write_text("models:\n  gpt-4o: {input: cheap}\n")
     install(prices_file=str(path))
     make_call(emitter, "gpt-4o", MILLION)
-    attributes = telemetry.span().attributes
-    assert attributes[n.LLMLENS_COST_PRICE_SOURCE].startswith("genai-prices")
+    library = genai_prices.calc_price(
+        genai_prices.Usage(input_tokens=1_000_000, output_tokens=1_000_000), "gpt-4o",
+        provider_id="openai")
+    assert telemetry.span().attributes[n.LLMLENS_COST_USD] == pytest.approx(
+        float(library.total_price))
     assert "LLMLENS_PRICES_FILE" in caplog.text
 
 

@@ -64,11 +64,20 @@ def metric_attributes_hook(keys: Iterable[str]) -> Callable[[], Mapping[str, str
     """A hook for ``llmlens_semconv.hooks.add_metric_attributes_hook`` that
     adds the allow-listed attribution keys of the current context."""
     allowed = tuple(keys)
+    # The hook runs for every metric point of a call (and for the cost
+    # counter) in the same context: remember the answer for the last context
+    # object. One tuple, replaced whole, so threads never see half an update.
+    last: tuple[object, Mapping[str, str] | None] = (None, None)
 
     def hook() -> Mapping[str, str] | None:
-        values = current_attribution()
-        if not values:
-            return None
-        return {k: values[k] for k in allowed if k in values}
+        nonlocal last
+        ctx = otel_context.get_current()
+        seen, result = last
+        if seen is ctx:
+            return result
+        values = current_attribution(ctx)
+        result = {k: values[k] for k in allowed if k in values} if values else None
+        last = (ctx, result)
+        return result
 
     return hook

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -41,13 +41,14 @@ def window_bounds(window: str, now: float) -> tuple[float, float]:
 
 
 class _State:
-    __slots__ = ("attributes", "budget", "crossed", "usage", "window_end")
+    __slots__ = ("attributes", "budget", "next_alert", "usage", "window_end")
 
     def __init__(self, budget: Budget) -> None:
         self.budget = budget
         self.usage = 0.0
         self.window_end = 0.0  # rolls over on first use
-        self.crossed: set[float] = set()
+        # usage at which the next threshold warning is due (inf: all sent)
+        self.next_alert = THRESHOLDS[0] * budget.limit
         self.attributes = {
             n.LLMLENS_BUDGET_NAME: budget.name,
             n.LLMLENS_BUDGET_UNIT: budget.unit,
@@ -59,7 +60,16 @@ class _State:
         if now >= self.window_end:
             _, self.window_end = window_bounds(self.budget.window, now)
             self.usage = 0.0
-            self.crossed.clear()
+            self.next_alert = THRESHOLDS[0] * self.budget.limit
+
+    def crossed(self) -> list[float]:
+        """Thresholds crossed since the last call (each once per window)."""
+        limit = self.budget.limit
+        ratio = self.usage / limit
+        crossed = [t for t in THRESHOLDS if t * limit >= self.next_alert and ratio >= t]
+        later = [t * limit for t in THRESHOLDS if ratio < t]
+        self.next_alert = later[0] if later else float("inf")
+        return crossed
 
 
 Warn = Callable[[Budget, float, float], None]
@@ -97,14 +107,14 @@ class BudgetTracker:
 
     def record(
         self,
-        attributes: Mapping[str, Any],
+        get: Callable[[str], Any],
         models: tuple[str | None, str | None],
         tokens: int,
         usd: float | None,
     ) -> None:
-        """One call: its span attributes (attribution), response and request
-        model, input + output tokens, and cost (None when unpriced)."""
-        matched = self._matching(attributes, models)
+        """One call: a getter of its span attributes (attribution), response
+        and request model, input + output tokens, and cost (None: unpriced)."""
+        matched = self._matching(get, models)
         if not matched:
             return
         now = self._clock()
@@ -114,19 +124,18 @@ class BudgetTracker:
                 amount = usd if state.budget.unit == "usd" else tokens
                 if not amount:
                     continue
-                state.roll(now)
+                if now >= state.window_end:
+                    state.roll(now)
                 state.usage += amount
-                ratio = state.usage / state.budget.limit
-                for threshold in THRESHOLDS:
-                    if ratio >= threshold and threshold not in state.crossed:
-                        state.crossed.add(threshold)
+                if state.usage >= state.next_alert:
+                    for threshold in state.crossed():
                         crossings.append((state.budget, threshold, state.usage))
         if self._warn is not None:
             for budget, threshold, usage in crossings:
                 self._warn(budget, threshold, usage)
 
     def _matching(
-        self, attributes: Mapping[str, Any], models: tuple[str | None, str | None],
+        self, get: Callable[[str], Any], models: tuple[str | None, str | None],
     ) -> list[_State]:
         if not self._by_key:
             return self._always
@@ -135,7 +144,7 @@ class BudgetTracker:
         for scope, key in (
             ("team", n.LLMLENS_TEAM), ("tenant", n.LLMLENS_TENANT), ("feature", n.LLMLENS_FEATURE),
         ):
-            value = attributes.get(key)
+            value = get(key)
             if value is not None:
                 matched.extend(by_key.get((scope, value), ()))
         response_model, request_model = models

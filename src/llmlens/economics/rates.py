@@ -11,11 +11,12 @@ decomposes usage).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 PER_MILLION = 1_000_000.0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TokenCounts:
     input: int = 0
     output: int = 0
@@ -27,8 +28,7 @@ class TokenCounts:
     image_input: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class Cost:
+class Cost(NamedTuple):
     input_usd: float
     output_usd: float
     total_usd: float
