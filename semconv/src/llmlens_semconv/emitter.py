@@ -229,7 +229,7 @@ class Call:
 
     __slots__ = (
         "emitter", "request", "span", "_t0", "_first_chunk", "_last_chunk",
-        "_intervals", "_ended", "_delegated", "_chunks",
+        "_intervals", "_ended", "_delegated", "_chunks", "_outer",
     )
 
     def __init__(self, emitter: Emitter, request: Request, parent: otel_context.Context | None):
@@ -241,6 +241,8 @@ class Call:
         self._chunks = 0
         self._ended = False
         self._delegated = False
+        # the framework call this provider call took the usage from, if any
+        self._outer: Call | None = None
         try:
             if not request.framework and (
                 request.operation in n.INFERENCE_OPERATIONS
@@ -249,6 +251,7 @@ class Call:
                 outer = otel_context.get_value(_FRAMEWORK_CALL_KEY, parent)
                 if outer is not None and not outer._ended:
                     outer._delegated = True
+                    self._outer = outer
             attributes = _start_attributes(request)
             extra = hooks.span_start_attributes(request)
             if extra:
@@ -351,6 +354,11 @@ class Call:
         attrs: dict[str, Any] = {}
         metric_attrs = _metric_attributes(request)
         usage = response.usage if response is not None else None
+        outer = self._outer
+        if usage is None and outer is not None and not outer._ended:
+            # this provider call reported no usage: the framework call above
+            # keeps its own, so the tokens are still counted once
+            outer._delegated = False
         if self._delegated:
             attrs[n.LLMLENS_USAGE_DELEGATED] = True
             usage = None
