@@ -198,3 +198,21 @@ def test_spans_outside_any_attribution_are_untouched(install, telemetry):
     span = telemetry.span("plain work")
     assert not any(k in span.attributes for k in n.ATTRIBUTION_KEYS)
     assert trace.get_current_span() is trace.INVALID_SPAN
+
+
+def test_metric_points_follow_the_context_of_each_call(install, emitter, telemetry):
+    install()
+    for team in ("a", "b", "a"):
+        with attribute(team=team):
+            make_call(emitter, "gpt-4o", USAGE)
+    make_call(emitter, "gpt-4o", USAGE)
+
+    cost = {p.attributes.get(n.LLMLENS_TEAM): p.value
+            for p in telemetry.metric_points(n.METRIC_COST)}
+    one_call = telemetry.spans()[0].attributes[n.LLMLENS_COST_USD]
+    assert cost == pytest.approx({"a": 2 * one_call, "b": one_call, None: one_call})
+    tokens = {(p.attributes.get(n.LLMLENS_TEAM), p.attributes[n.GEN_AI_TOKEN_TYPE]): p.sum
+              for p in telemetry.metric_points(n.METRIC_TOKEN_USAGE)}
+    assert tokens[("a", "input")] == 200
+    assert tokens[("b", "input")] == 100
+    assert tokens[(None, "output")] == 10

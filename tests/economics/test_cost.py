@@ -210,3 +210,30 @@ def test_a_broken_price_source_never_breaks_the_call(install, emitter, telemetry
     span = telemetry.span()
     assert span.attributes[n.GEN_AI_USAGE_INPUT_TOKENS] == 10
     assert n.LLMLENS_COST_USD not in span.attributes
+
+
+class _PlainSpan:
+    """A span without the SDK's internals: only ``attributes`` and setters."""
+
+    def __init__(self, attributes):
+        self.attributes = dict(attributes)
+
+    def set_attribute(self, key, value):
+        self.attributes[key] = value
+
+    def set_attributes(self, attributes):
+        self.attributes.update(attributes)
+
+
+def test_cost_hook_reads_spans_through_the_public_attributes_too(install, telemetry):
+    economics = install()
+    span = _PlainSpan({
+        n.GEN_AI_OPERATION_NAME: "chat", n.GEN_AI_PROVIDER_NAME: "openai",
+        n.GEN_AI_REQUEST_MODEL: "gpt-4o", n.GEN_AI_USAGE_INPUT_TOKENS: 2_000,
+        n.GEN_AI_USAGE_OUTPUT_TOKENS: 100,
+    })
+    economics.cost.on_span_ending(span)
+    expected = library_cost("gpt-4o", "openai", input_tokens=2_000, output_tokens=100)
+    assert span_cost(span) == pytest.approx(expected, rel=1e-12)
+    [point] = telemetry.metric_points(n.METRIC_COST)
+    assert point.value == pytest.approx(expected[2])
