@@ -1,6 +1,7 @@
-"""Minimal OpenAI and Anthropic HTTP APIs behind the SDKs' own transports,
-answering with payloads shaped like the real ones and carrying a marker in
-every place content can travel (text, tool-call arguments, reasoning).
+"""The leak scan's reading of every exported signal, and minimal OpenAI and
+Anthropic HTTP APIs behind the SDKs' own transports, answering with payloads
+shaped like the real ones and carrying a marker in every place content can
+travel (text, tool-call arguments, reasoning).
 
 The newest SDKs send HTTP with ``httpx2``, older ones with ``httpx``; the
 mock client is built for whichever the installed SDK uses.
@@ -11,6 +12,22 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import Any
+
+from llmlens_semconv.testing import Telemetry, iter_all_text
+
+
+def exported_text(telemetry: Telemetry) -> str:
+    """Every string an export would carry: spans, span events, logs, metrics."""
+    parts = list(iter_all_text(telemetry))
+    for record in telemetry.logs():
+        parts.append(json.dumps(dict(record.attributes or {}), default=str))
+    data = telemetry.metric_reader.get_metrics_data()
+    for rm in data.resource_metrics if data else []:
+        for sm in rm.scope_metrics:
+            for metric in sm.metrics:
+                parts.append(metric.name)
+                parts.extend(str(dict(p.attributes or {})) for p in metric.data.data_points)
+    return "\n".join(parts)
 
 
 def http_module_of(sdk_client_module: str) -> Any:

@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from privacy_support import exported_text
 
 from llmlens_semconv.content import ENV_CAPTURE
-from llmlens_semconv.testing import Telemetry, iter_all_text
+from llmlens_semconv.testing import Telemetry
 
 MARKER = "QZX-leak-marker-7731"
 # credentials are assembled at run time so the repository holds none
@@ -26,20 +27,6 @@ CREDENTIALS = (OPENAI_KEY, OPENAI_ORG, OPENAI_PROJECT, ANTHROPIC_KEY)
 
 HAS_OPENAI = all(importlib.util.find_spec(m) for m in ("openai", "llmlens_openai"))
 HAS_ANTHROPIC = all(importlib.util.find_spec(m) for m in ("anthropic", "llmlens_anthropic"))
-
-
-def exported_text(telemetry: Telemetry) -> str:
-    """Every string an export would carry: spans, span events, logs, metrics."""
-    parts = list(iter_all_text(telemetry))
-    for record in telemetry.logs():
-        parts.append(json.dumps(dict(record.attributes or {}), default=str))
-    data = telemetry.metric_reader.get_metrics_data()
-    for rm in data.resource_metrics if data else []:
-        for sm in rm.scope_metrics:
-            for metric in sm.metrics:
-                parts.append(metric.name)
-                parts.extend(str(dict(p.attributes or {})) for p in metric.data.data_points)
-    return "\n".join(parts)
 
 
 # --- OpenAI ---------------------------------------------------------------------------
@@ -65,7 +52,7 @@ def openai_messages(marker: str) -> list[dict[str, Any]]:
 
 def run_openai(marker: str) -> list[Any]:
     import openai
-    from privacy_mocks import http_module_of, openai_handler
+    from privacy_support import http_module_of, openai_handler
 
     http = http_module_of("openai._base_client")
     seen: list[Any] = []
@@ -126,7 +113,7 @@ def anthropic_kwargs(marker: str) -> dict[str, Any]:
 
 def run_anthropic(marker: str) -> list[Any]:
     import anthropic
-    from privacy_mocks import anthropic_handler, http_module_of
+    from privacy_support import anthropic_handler, http_module_of
 
     http = http_module_of("anthropic._base_client")
     seen: list[Any] = []
