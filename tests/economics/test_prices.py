@@ -155,3 +155,20 @@ def test_doctor_is_wired_into_the_cli():
     args = parser.parse_args(["doctor", "--prices", "gpt-4o-mini"])
     args.handler(args)
     assert "$0.15 per 1M tokens" in out.getvalue()
+
+
+def test_the_first_call_starts_loading_prices_in_the_background(install, emitter, telemetry):
+    from llmlens_semconv import Request, Response
+
+    installed = install()
+    assert installed.prices._warming is None
+    call = emitter.start(Request(operation="chat", provider="openai", model="gpt-4o"))
+    warming = installed.prices._warming
+    assert warming is not None
+    warming.join(30)
+    assert installed.prices._loaded
+    call.finish(Response(usage=MILLION))
+    assert telemetry.span().attributes[n.LLMLENS_COST_USD] == pytest.approx(12.5)
+    # later calls start no other loader
+    make_call(emitter, "gpt-4o", MILLION)
+    assert installed.prices._warming is warming

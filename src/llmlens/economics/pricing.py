@@ -42,6 +42,7 @@ class PriceBook:
         self._loaded = False
         self._user: dict = {}
         self._library = None
+        self._warming: threading.Thread | None = None
 
     def price(
         self, provider: str | None, model: str, service_tier: str | None = None,
@@ -60,6 +61,22 @@ class PriceBook:
         return price
 
     # --- loading ---------------------------------------------------------------
+
+    def warm_up(self) -> None:
+        """Load the prices in the background (called when the first GenAI call
+        starts, so the load overlaps the call instead of delaying its end)."""
+        if self._warming is not None or self._loaded:
+            return
+        with self._lock:
+            if self._warming is not None or self._loaded:
+                return
+            self._warming = threading.Thread(
+                target=self._load_locked, name="llmlens-prices", daemon=True)
+        self._warming.start()
+
+    def _load_locked(self) -> None:
+        with self._lock:
+            self._load()
 
     def _load(self) -> None:
         if self._loaded:

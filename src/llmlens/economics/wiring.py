@@ -41,6 +41,10 @@ class Economics:
     metric_hook: Callable[[], Any]
     tracer_providers: list[Any] = field(default_factory=list)
 
+    def warm_up_hook(self, _request: Any) -> None:
+        """Span-start hook: the first GenAI call starts loading the prices."""
+        self.prices.warm_up()
+
 
 _lock = threading.Lock()
 _installed: Economics | None = None
@@ -74,6 +78,7 @@ def install(
                 )
                 hooks.add_metric_attributes_hook(_installed.metric_hook)
                 hooks.add_span_ending_hook(_installed.cost.on_span_ending)
+                hooks.add_span_start_hook(_installed.warm_up_hook)
             economics = _installed
             if tracer_provider is not None and not any(
                 p is tracer_provider for p in economics.tracer_providers
@@ -94,6 +99,7 @@ def uninstall() -> None:
             return
         hooks.remove_hook(_installed.metric_hook)
         hooks.remove_hook(_installed.cost.on_span_ending)
+        hooks.remove_hook(_installed.warm_up_hook)
         _installed.cost.enabled = False
         _installed.attribution.enabled = False
         _installed = None
