@@ -76,8 +76,8 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
            "OTEL_TRACES_EXPORTER": "none", "OTEL_LOGS_EXPORTER": "none",
            "OPENAI_BASE_URL": mock.openai_base_url, "OPENAI_API_KEY": "mock-key",
            "LLMLENS_BUDGETS": "team:search=1usd/day; team:search=100k tokens/day"}
-    app = subprocess.Popen([str(Path(sys.executable).with_name("opentelemetry-instrument")), sys.executable,
-                            str(Path(__file__).with_name("ops_app.py"))],
+    instrument = str(Path(sys.executable).with_name("opentelemetry-instrument"))
+    app = subprocess.Popen([instrument, sys.executable, str(Path(__file__).with_name("ops_app.py"))],
                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for name, text in build.packaged("alerts").items():
         (work / name).write_text(text)
