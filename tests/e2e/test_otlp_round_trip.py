@@ -120,3 +120,31 @@ def test_collector_down_the_app_exits_normally_with_its_output_unchanged(protoco
     assert result.returncode == 0, result.stderr
     assert result.stdout == APP_STDOUT
     assert "Traceback" not in result.stderr
+
+
+def test_openai_call_through_the_instrumentor_arrives_over_otlp():
+    """The zero-code path with a real SDK: openai -> llmlens-openai -> distro -> OTLP."""
+    from mock_openai import MockOpenAI
+
+    app = Path(__file__).with_name("openai_app.py")
+    instrument = os.path.join(os.path.dirname(sys.executable), "opentelemetry-instrument")
+    with MockOpenAI() as mock, GrpcReceiver() as receiver:
+        env = _environment(OTEL_SERVICE_NAME="openai-app",
+                           OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
+                           MOCK_OPENAI_URL=mock.url)
+        result = subprocess.run([instrument, sys.executable, str(app)], env=env,
+                                capture_output=True, text=True, timeout=90, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "42\n"
+    chats = [(res, span) for res, span in receiver.received.spans()
+             if span.name == "chat gpt-4o-mini"]
+    assert len(chats) == 1
+    resource, span = chats[0]
+    attrs = attributes_of(span.attributes)
+    assert resource["service.name"] == "openai-app"
+    assert attrs[n.GEN_AI_PROVIDER_NAME] == n.PROVIDER_OPENAI
+    assert attrs[n.GEN_AI_USAGE_INPUT_TOKENS] == 14
+    assert attrs[n.GEN_AI_USAGE_OUTPUT_TOKENS] == 1
+    assert attrs[n.GEN_AI_RESPONSE_ID] == "chatcmpl-mock-1"
+    metric_names = {metric.name for _, _, metric in receiver.received.metrics()}
+    assert {n.METRIC_OPERATION_DURATION, n.METRIC_TOKEN_USAGE} <= metric_names
