@@ -77,7 +77,8 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
            "OPENAI_BASE_URL": mock.openai_base_url, "OPENAI_API_KEY": "mock-key",
            "LLMLENS_BUDGETS": "team:search=1usd/day; team:search=100k tokens/day"}
     instrument = str(Path(sys.executable).with_name("opentelemetry-instrument"))
-    app = subprocess.Popen([instrument, sys.executable, str(Path(__file__).with_name("ops_app.py"))],
+    app_script = str(Path(__file__).with_name("ops_app.py"))
+    app = subprocess.Popen([instrument, sys.executable, app_script],
                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for name, text in build.packaged("alerts").items():
         (work / name).write_text(text)
