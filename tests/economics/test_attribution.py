@@ -216,3 +216,25 @@ def test_metric_points_follow_the_context_of_each_call(install, emitter, telemet
     assert tokens[("a", "input")] == 200
     assert tokens[("b", "input")] == 100
     assert tokens[(None, "output")] == 10
+
+
+async def test_one_shared_instance_in_concurrent_tasks_detaches_each_tasks_own(
+    install, emitter, telemetry, caplog,
+):
+    install()
+    shared = attribute(team="shared")
+
+    async def handle(user: str, delay_rounds: int) -> None:
+        with shared, attribute(user_id=user):
+            for _ in range(delay_rounds):
+                await asyncio.sleep(0)
+            make_call(emitter, f"model-{user}", USAGE)
+        assert current_attribution() == {}
+
+    # the first task to enter leaves last, and the other way round
+    await asyncio.gather(handle("u1", 6), handle("u2", 1), handle("u3", 3))
+
+    assert "Failed to detach context" not in caplog.text
+    for span in telemetry.spans():
+        assert span.attributes[n.LLMLENS_TEAM] == "shared"
+        assert span.attributes[n.USER_ID] == span.name.removeprefix("chat model-")

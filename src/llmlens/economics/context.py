@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -89,22 +90,28 @@ class attribute:
             "team": team, "tenant": tenant, "feature": feature,
         }
         self._values = {KEYWORDS[k]: str(v) for k, v in given.items() if v is not None}
-        # one token per active `with`, so a nested or re-entered use detaches its own
-        self._tokens: list[object] = []
+        # The tokens of the active `with` blocks, kept per task/thread (in a
+        # context variable): one instance shared by concurrent tasks detaches
+        # each task's own token, never another's.
+        self._tokens: ContextVar[tuple[object, ...]] = ContextVar("llmlens.attribute", default=())
 
     def __enter__(self) -> attribute:
         try:
             outer: Mapping[str, str] | None = otel_context.get_value(_API_KEY)  # type: ignore[assignment]
             values = {**outer, **self._values} if outer else dict(self._values)
-            self._tokens.append(otel_context.attach(otel_context.set_value(_API_KEY, values)))
+            token: object = otel_context.attach(otel_context.set_value(_API_KEY, values))
         except Exception:  # noqa: BLE001 - attribution never breaks the user's code
-            self._tokens.append(None)
+            token = None
+        self._tokens.set((*self._tokens.get(), token))
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        token = self._tokens.pop() if self._tokens else None
-        if token is not None:
-            otel_context.detach(token)  # type: ignore[arg-type]
+        tokens = self._tokens.get()
+        if not tokens:
+            return
+        self._tokens.set(tokens[:-1])
+        if tokens[-1] is not None:
+            otel_context.detach(tokens[-1])  # type: ignore[arg-type]
 
     async def __aenter__(self) -> attribute:
         return self.__enter__()
@@ -114,23 +121,15 @@ class attribute:
 
     def __call__(self, func: F) -> F:
         """Use as a decorator: every call of ``func`` runs attributed."""
-        values = self._values
-
-        def scope() -> attribute:
-            fresh = attribute.__new__(attribute)
-            fresh._values = values
-            fresh._tokens = []
-            return fresh
-
         if inspect.iscoroutinefunction(func):
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                with scope():
+                with self:
                     return await func(*args, **kwargs)
             return async_wrapper  # type: ignore[return-value]
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with scope():
+            with self:
                 return func(*args, **kwargs)
         return wrapper  # type: ignore[return-value]
