@@ -79,7 +79,8 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     instrument = str(Path(sys.executable).with_name("opentelemetry-instrument"))
     app_script = str(Path(__file__).with_name("ops_app.py"))
     app = subprocess.Popen([instrument, sys.executable, app_script],
-                           env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                           env=env, stdout=subprocess.DEVNULL,
+                           stderr=(work / "app.log").open("w"))
     for name, text in build.packaged("alerts").items():
         (work / name).write_text(text)
     config = {
@@ -92,7 +93,7 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     prom = subprocess.Popen(
         [PROMETHEUS, f"--config.file={work / 'prometheus.yml'}",
          f"--storage.tsdb.path={work / 'data'}", f"--web.listen-address=127.0.0.1:{prom_port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.DEVNULL, stderr=(work / "prometheus.log").open("w"))
     base = f"http://127.0.0.1:{prom_port}"
     try:
         wait_for(lambda: query(base, f"count({p.COST.total})")["data"]["result"], 90,
