@@ -220,3 +220,22 @@ def test_nested_call_by_hand_is_traced_and_counted_once(telemetry: Telemetry) ->
     assert telemetry.histogram_sum(n.METRIC_TOKEN_USAGE, **{
         n.GEN_AI_TOKEN_TYPE: n.TOKEN_TYPE_INPUT}) == 10
     assert USAGE["input_tokens"] != 5
+
+
+def test_provider_call_without_usage_leaves_it_to_the_model_span(telemetry: Telemetry) -> None:
+    """A provider call beneath that reports no usage (an instrumentor blind
+    to some stream path) hands the usage back: still counted once."""
+    provider = Emitter("provider", tracer_provider=telemetry.tracer_provider,
+                       meter_provider=telemetry.meter_provider)
+
+    class BlindProvider(_Fake):
+        def _generate(self, *args: Any, **kwargs: Any) -> ChatResult:
+            provider.start(Request(operation=n.OP_CHAT, model="m")).finish(Response())
+            return super()._generate(*args, **kwargs)
+
+    BlindProvider(messages=iter([reply()])).invoke("hi")
+    chat = telemetry.span("chat")
+    assert n.LLMLENS_USAGE_DELEGATED not in chat.attributes
+    assert chat.attributes[n.GEN_AI_USAGE_INPUT_TOKENS] == USAGE["input_tokens"]
+    assert telemetry.histogram_sum(n.METRIC_TOKEN_USAGE, **{
+        n.GEN_AI_TOKEN_TYPE: n.TOKEN_TYPE_INPUT}) == USAGE["input_tokens"]

@@ -1,0 +1,202 @@
+"""Counted once: langchain-openai and langchain-anthropic over their real SDKs,
+HTTP mocked at the transport, with llmlens' OpenAI and Anthropic instrumentors
+on. The provider span nests under the LangChain model span and carries the
+usage; metric totals equal the API's usage exactly (sync, async, streamed)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from http_mock import (
+    ANTHROPIC_INPUT_TOTAL,
+    ANTHROPIC_MODEL,
+    ANTHROPIC_USAGE,
+    OPENAI_MODEL,
+    OPENAI_USAGE,
+    MockAPI,
+    anthropic_api,
+    openai_api,
+)
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.tools import tool
+from opentelemetry.trace import SpanKind
+
+from llmlens_semconv import names as n
+from llmlens_semconv.testing import Telemetry
+
+MODES = ["invoke", "stream", "ainvoke", "astream"]
+LANGCHAIN_SCOPE = "llmlens_langchain"
+
+
+@pytest.fixture
+def providers(telemetry: Telemetry) -> Iterator[Telemetry]:
+    openai_inst = pytest.importorskip("llmlens_openai").OpenAIInstrumentor()
+    anthropic_inst = pytest.importorskip("llmlens_anthropic").AnthropicInstrumentor()
+    openai_inst.instrument(**telemetry.providers())
+    anthropic_inst.instrument(**telemetry.providers())
+    try:
+        yield telemetry
+    finally:
+        openai_inst.uninstrument()
+        anthropic_inst.uninstrument()
+
+
+def _openai_model(api: MockAPI) -> Any:
+    langchain_openai = pytest.importorskip("langchain_openai")
+    return langchain_openai.ChatOpenAI(
+        model="gpt-4o-mini", api_key="sk-test", max_retries=0, temperature=0.2,
+        max_tokens=64, stream_usage=True,
+        http_client=api.client(), http_async_client=api.async_client())
+
+
+def _anthropic_model(api: MockAPI) -> Any:
+    langchain_anthropic = pytest.importorskip("langchain_anthropic")
+    anthropic = pytest.importorskip("anthropic")
+    model = langchain_anthropic.ChatAnthropic(
+        model="claude-sonnet-4-5", api_key="sk-ant-test", max_retries=0, temperature=0.2,
+        max_tokens=64)
+    # ChatAnthropic takes no http client: seed its cached SDK clients instead
+    model.__dict__["_client"] = anthropic.Anthropic(
+        api_key="sk-ant-test", max_retries=0, http_client=api.client())
+    model.__dict__["_async_client"] = anthropic.AsyncAnthropic(
+        api_key="sk-ant-test", max_retries=0, http_client=api.async_client())
+    return model
+
+
+CASES = {
+    "openai": (openai_api, _openai_model, n.PROVIDER_OPENAI, "gpt-4o-mini", OPENAI_MODEL,
+               OPENAI_USAGE["prompt_tokens"], OPENAI_USAGE["completion_tokens"], "stop"),
+    "anthropic": (anthropic_api, _anthropic_model, n.PROVIDER_ANTHROPIC, "claude-sonnet-4-5",
+                  ANTHROPIC_MODEL, ANTHROPIC_INPUT_TOTAL, ANTHROPIC_USAGE["output_tokens"],
+                  "end_turn"),
+}
+
+
+async def _run(chain: Any, mode: str) -> str:
+    question = {"q": "Say hello"}
+    if mode == "invoke":
+        return chain.invoke(question)
+    if mode == "stream":
+        return "".join(chain.stream(question))
+    if mode == "ainvoke":
+        return await chain.ainvoke(question)
+    return "".join([c async for c in chain.astream(question)])
+
+
+def _scope(span: Any) -> str:
+    return span.instrumentation_scope.name
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("provider", sorted(CASES))
+async def test_usage_counted_once(providers: Telemetry, provider: str, mode: str) -> None:
+    telemetry = providers
+    make_api, make_model, provider_name, request_model, response_model, \
+        input_tokens, output_tokens, finish = CASES[provider]
+    api = make_api()
+    chain = (ChatPromptTemplate.from_messages([("user", "{q}")]) | make_model(api)
+             | StrOutputParser())
+
+    assert await _run(chain, mode) == "Hello there"
+    assert len(api.requests) == 1
+
+    chats = [s for s in telemetry.spans()
+             if s.attributes.get(n.GEN_AI_OPERATION_NAME) == n.OP_CHAT]
+    framework = [s for s in chats if _scope(s) == LANGCHAIN_SCOPE]
+    sdk = [s for s in chats if _scope(s) != LANGCHAIN_SCOPE]
+    assert len(framework) == 1 and len(sdk) == 1, [(s.name, _scope(s)) for s in chats]
+    outer, inner = framework[0], sdk[0]
+
+    # the provider span is the model span's child; exactly one carries usage
+    assert inner.parent.span_id == outer.context.span_id
+    assert inner.kind is SpanKind.CLIENT and outer.kind is SpanKind.CLIENT
+    carriers = [s for s in (outer, inner) if n.GEN_AI_USAGE_INPUT_TOKENS in s.attributes]
+    assert len(carriers) == 1
+    assert carriers[0].attributes[n.GEN_AI_USAGE_INPUT_TOKENS] == input_tokens
+    assert carriers[0].attributes[n.GEN_AI_USAGE_OUTPUT_TOKENS] == output_tokens
+    assert outer.attributes.get(n.LLMLENS_USAGE_DELEGATED, False) is (carriers[0] is inner)
+    summed = sum(s.attributes.get(n.GEN_AI_USAGE_INPUT_TOKENS, 0) for s in telemetry.spans())
+    assert summed == input_tokens
+
+    # the metrics equal the API's usage exactly
+    assert telemetry.histogram_sum(n.METRIC_TOKEN_USAGE, **{
+        n.GEN_AI_TOKEN_TYPE: n.TOKEN_TYPE_INPUT}) == input_tokens
+    assert telemetry.histogram_sum(n.METRIC_TOKEN_USAGE, **{
+        n.GEN_AI_TOKEN_TYPE: n.TOKEN_TYPE_OUTPUT}) == output_tokens
+
+    # the LangChain span itself, from LangChain's view of the call
+    assert outer.name == f"chat {request_model}"
+    assert outer.attributes[n.GEN_AI_PROVIDER_NAME] == provider_name
+    assert outer.attributes[n.GEN_AI_REQUEST_MODEL] == request_model
+    assert outer.attributes[n.GEN_AI_REQUEST_TEMPERATURE] == 0.2
+    assert outer.attributes[n.GEN_AI_REQUEST_MAX_TOKENS] == 64
+    assert outer.attributes[n.GEN_AI_RESPONSE_MODEL] == response_model
+    assert outer.attributes[n.GEN_AI_RESPONSE_FINISH_REASONS] == (finish,)
+    streamed = mode in ("stream", "astream")
+    assert outer.attributes.get(n.GEN_AI_REQUEST_STREAM, False) is streamed
+    assert (n.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK in outer.attributes) is streamed
+
+
+# llmlens-anthropic does not yet observe the stream that
+# ``messages.with_raw_response.create(stream=True).parse()`` returns (the path
+# langchain-anthropic streams through): its span ends at once without usage,
+# and the LangChain span keeps the usage instead (still counted once, above).
+_RAW_STREAM_GAP = pytest.mark.xfail(
+    reason="llmlens-anthropic: with_raw_response stream not observed", strict=False)
+
+
+@pytest.mark.parametrize(("provider", "mode"), [
+    *(("openai", mode) for mode in MODES),
+    ("anthropic", "invoke"),
+    ("anthropic", "ainvoke"),
+    pytest.param("anthropic", "stream", marks=_RAW_STREAM_GAP),
+    pytest.param("anthropic", "astream", marks=_RAW_STREAM_GAP),
+])
+async def test_provider_span_takes_the_usage(
+    providers: Telemetry, provider: str, mode: str,
+) -> None:
+    telemetry = providers
+    make_api, make_model, *_, input_tokens, output_tokens, _finish = CASES[provider]
+    api = make_api()
+    await _run(ChatPromptTemplate.from_messages([("user", "{q}")]) | make_model(api)
+               | StrOutputParser(), mode)
+    outer = next(s for s in telemetry.spans() if _scope(s) == LANGCHAIN_SCOPE
+                 and s.attributes.get(n.GEN_AI_OPERATION_NAME) == n.OP_CHAT)
+    inner = next(s for s in telemetry.spans() if _scope(s) != LANGCHAIN_SCOPE)
+    assert outer.attributes[n.LLMLENS_USAGE_DELEGATED] is True
+    assert n.GEN_AI_USAGE_INPUT_TOKENS not in outer.attributes
+    assert inner.attributes[n.GEN_AI_USAGE_INPUT_TOKENS] == input_tokens
+    assert inner.attributes[n.GEN_AI_USAGE_OUTPUT_TOKENS] == output_tokens
+
+
+def test_openai_call_by_hand_inside_a_tool_is_traced(providers: Telemetry) -> None:
+    """Nothing suppresses an SDK call beneath a LangChain run that is not a
+    model: it is traced, nested under the tool, and counted in full."""
+    telemetry = providers
+    openai = pytest.importorskip("openai")
+    api = openai_api()
+    client = openai.OpenAI(api_key="sk-test", max_retries=0, http_client=api.client())
+
+    @tool
+    def summarize(text: str) -> str:
+        """Summarize with a direct SDK call."""
+        reply = client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": text}])
+        return reply.choices[0].message.content or ""
+
+    chain = _openai_model(api) | StrOutputParser() | (lambda text: {"text": text}) | summarize
+    assert chain.invoke("hi") == "Hello there"
+
+    tool_span = telemetry.span("execute_tool summarize")
+    sdk = [s for s in telemetry.spans()
+           if _scope(s) != LANGCHAIN_SCOPE and s.attributes.get(n.GEN_AI_OPERATION_NAME)]
+    assert len(sdk) == 2
+    by_hand = [s for s in sdk if s.parent.span_id == tool_span.context.span_id]
+    assert len(by_hand) == 1
+    assert by_hand[0].attributes[n.GEN_AI_USAGE_INPUT_TOKENS] == OPENAI_USAGE["prompt_tokens"]
+    assert n.LLMLENS_USAGE_DELEGATED not in by_hand[0].attributes
+    assert telemetry.histogram_sum(n.METRIC_TOKEN_USAGE, **{
+        n.GEN_AI_TOKEN_TYPE: n.TOKEN_TYPE_INPUT}) == 2 * OPENAI_USAGE["prompt_tokens"]
