@@ -126,6 +126,7 @@ def install_globally(providers: Providers) -> None:
     set_logger_provider(providers.logger_provider)
     providers.log_handler = _install_log_bridge(providers.logger_provider)
     _install_economics(providers)
+    _install_evaluators(providers)
     register_at_exit(
         (providers.tracer_provider, providers.meter_provider, providers.logger_provider))
 
@@ -221,6 +222,19 @@ def _install_log_bridge(logger_provider: Any) -> Any:
     except Exception:  # noqa: BLE001
         _log.warning("llmlens: the logging bridge could not be installed", exc_info=True)
         return None
+
+
+def _install_evaluators(providers: Providers) -> None:
+    """The built-in evaluators named by LLMLENS_EVALUATORS (nothing is imported
+    when it is unset)."""
+    if not os.environ.get("LLMLENS_EVALUATORS"):
+        return
+    try:
+        from llmlens import evaluators
+
+        evaluators.install(providers.tracer_provider)
+    except Exception:  # noqa: BLE001
+        _log.warning("llmlens: the evaluators could not start", exc_info=True)
 
 
 def _install_economics(providers: Providers) -> None:

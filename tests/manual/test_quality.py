@@ -160,3 +160,27 @@ def test_evaluator_processor_emits_events_tied_to_the_span(
     for event in events.values():
         assert event.span_id == call.span.get_span_context().span_id
     assert json.loads(capture_content.span().attributes[n.GEN_AI_OUTPUT_MESSAGES])
+
+
+def test_the_distro_installs_evaluators_from_the_environment(tmp_path: Any) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    app = tmp_path / "app.py"
+    app.write_text(
+        "from llmlens_semconv import Emitter, Request, Response, Usage\n"
+        "e = Emitter('app')\n"
+        "c = e.start(Request(operation='chat', provider='openai', model='m'))\n"
+        "c.finish(Response(id='r', finish_reasons=['length'], usage=Usage(3, 0)))\n"
+    )
+    env = {**os.environ, "LLMLENS_EVALUATORS": "length,empty_response",
+           "OTEL_TRACES_EXPORTER": "none", "OTEL_METRICS_EXPORTER": "none",
+           "OTEL_LOGS_EXPORTER": "console", "OTEL_SERVICE_NAME": "evals"}
+    instrument = str(Path(sys.executable).with_name("opentelemetry-instrument"))
+    out = subprocess.run([instrument, sys.executable, str(app)], env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count(n.EVENT_EVALUATION_RESULT) == 2, out.stdout
+    assert '"truncated"' in out.stdout and '"empty"' in out.stdout
