@@ -6,6 +6,7 @@ event, log or metric; with content on, it is recorded, redacted."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -48,6 +49,13 @@ def run_langchain(marker: str) -> None:
         func=lambda q: f"tool result {marker}", name="lookup",
         description="Look up a fact.")
     lookup.invoke({"q": f"args {marker}"})
+
+    def fail(q: str) -> str:
+        raise ValueError(f"no result for {q}")  # the message quotes user input
+
+    broken = StructuredTool.from_function(func=fail, name="broken", description="Fails.")
+    with contextlib.suppress(ValueError):
+        broken.invoke({"q": f"args {marker}"})
 
     class Docs(BaseRetriever):
         def _get_relevant_documents(

@@ -205,6 +205,19 @@ class ContentPolicy:
             ]
         return self._fit([self._clean(m) for m in items])
 
+    def describe_error(self, exc: BaseException | None, error_type: str | None) -> str:
+        """The span status description of a failed call. An exception's
+        message may quote user input (a tool that echoes its arguments), so
+        it is content: recorded, redacted, only under content capture;
+        otherwise the description names the exception type (and HTTP status)."""
+        if exc is None:
+            return error_type or "error"
+        name = type(exc).__name__
+        if self.enabled:
+            return self.clean_text(f"{name}: {exc}")
+        status = getattr(exc, "status_code", None)
+        return f"{name} (HTTP {status})" if isinstance(status, int) else name
+
     def to_attribute(self, value: Any) -> str:
         """Serialize cleaned content to the string the span attribute holds
         (JSON for structured values; a plain string stays as it is)."""

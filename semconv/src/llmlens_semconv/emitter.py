@@ -414,7 +414,8 @@ class Call:
                     content.to_attribute(details[n.GEN_AI_TOOL_DEFINITIONS]),
                 )
             if error_type is not None:
-                description = f"{type(exc).__name__}: {exc}" if exc is not None else error_type
+                # an exception message may quote user input: the content policy decides
+                description = content.describe_error(exc, error_type)
                 span.set_status(Status(StatusCode.ERROR, description[:_STATUS_DESCRIPTION_LIMIT]))
 
         if content.on_event and details and request.operation is not None:

@@ -238,3 +238,24 @@ def test_a_failing_detector_withholds_content_and_the_call_goes_on(
     value = json.loads(telemetry.span().attributes[n.GEN_AI_INPUT_MESSAGES])
     assert value[0]["parts"][0]["content"] == "<REDACTION_FAILED>"
     assert MARKER not in exported_text(telemetry)
+
+
+class RateLimited(Exception):
+    status_code = 429
+
+
+def test_error_message_is_content_withheld_when_off(emitter: Emitter, telemetry: Telemetry) -> None:
+    emitter.start(Request(operation=n.OP_EXECUTE_TOOL, tool_name="lookup")).fail(
+        ValueError(f"no result for {MARKER}"))
+    emitter.start(Request(**CHAT)).fail(RateLimited(f"slow down {MARKER}"))
+    descriptions = [s.status.description for s in telemetry.spans()]
+    assert descriptions == ["ValueError", "RateLimited (HTTP 429)"]
+    assert MARKER not in exported_text(telemetry)
+
+
+def test_error_message_is_redacted_when_on(
+    capture: Callable[..., Emitter], telemetry: Telemetry,
+) -> None:
+    capture(CaptureMode.SPAN_ONLY).start(Request(operation=n.OP_EXECUTE_TOOL, tool_name="t")).fail(
+        ValueError("no account for sam@example.com"))
+    assert telemetry.span().status.description == "ValueError: no account for <EMAIL>"
