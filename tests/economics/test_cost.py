@@ -237,3 +237,46 @@ def test_cost_hook_reads_spans_through_the_public_attributes_too(install, teleme
     assert span_cost(span) == pytest.approx(expected, rel=1e-12)
     [point] = telemetry.metric_points(n.METRIC_COST)
     assert point.value == pytest.approx(expected[2])
+
+
+def test_calls_whose_spans_are_not_sampled_are_still_counted(monkeypatch):
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
+
+    from llmlens import economics
+    from llmlens.economics import attribute
+    from llmlens_semconv import Emitter
+    from llmlens_semconv.content import ContentPolicy
+    from llmlens_semconv.testing import Telemetry
+
+    for name in ("LLMLENS_PRICES_FILE", "LLMLENS_BUDGETS", "LLMLENS_METRIC_ATTRIBUTES"):
+        monkeypatch.delenv(name, raising=False)
+    telemetry = Telemetry.create()
+    telemetry.tracer_provider = TracerProvider(sampler=ALWAYS_OFF)
+    installed = economics.install(telemetry.tracer_provider, telemetry.meter_provider,
+                                  telemetry.logger_provider, budgets="team:a=1M tokens/day")
+    try:
+        emitter = Emitter("tests.economics", content=ContentPolicy(), **telemetry.providers())
+        with attribute(team="a"):
+            make_call(emitter, "gpt-4o", Usage(input_tokens=1_000, output_tokens=100))
+            make_call(emitter, "acme-llm-9000", Usage(input_tokens=5, output_tokens=5))
+            outer = emitter.start(Request(operation="chat", provider="openai", model="gpt-4o",
+                                          framework=True))
+            inner = emitter.start(Request(operation="chat", provider="openai", model="gpt-4o"),
+                                  parent=outer.context())
+            inner.finish(Response(usage=Usage(input_tokens=1_000, output_tokens=100)))
+            outer.finish(Response(usage=Usage(input_tokens=1_000, output_tokens=100)))
+
+        assert telemetry.spans() == []
+        expected = library_cost("gpt-4o", "openai", input_tokens=1_000, output_tokens=100)[2]
+        [point] = telemetry.metric_points(n.METRIC_COST)
+        assert point.value == pytest.approx(2 * expected)  # the framework call counted once
+        assert point.attributes[n.LLMLENS_TEAM] == "a"
+        [unpriced] = telemetry.metric_points(n.METRIC_COST_UNPRICED_CALLS)
+        assert unpriced.value == 1
+        [usage] = telemetry.metric_points(n.METRIC_BUDGET_USAGE)
+        assert usage.value == 2 * 1_100 + 10
+        assert installed is not None
+    finally:
+        economics.uninstall()
+        telemetry.shutdown()

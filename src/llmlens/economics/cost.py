@@ -1,4 +1,5 @@
-"""Prices each GenAI span that carries usage, while it is still writable.
+"""Prices each GenAI call that reports usage: on its span while the span is
+still writable, and in the cost counter and budgets (sampled or not).
 
 Runs as the emitter's span-ending hook: the SDK's own ``_on_ending`` span
 processor callback runs after the span's attributes turned read-only (checked
@@ -12,8 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 from opentelemetry.metrics import Meter
+from opentelemetry.trace import NonRecordingSpan
 
 from llmlens.economics.budgets import BudgetTracker
+from llmlens.economics.context import current_attribution
 from llmlens.economics.pricing import PriceBook
 from llmlens.economics.rates import TokenCounts
 from llmlens_semconv import hooks
@@ -41,6 +44,30 @@ def attribute_getter(span: Any) -> Callable[[str], Any] | None:
     return attributes.get if attributes else None
 
 
+def _record_getter(request: Any, response: Any) -> Callable[[str], Any]:
+    """The attributes a call's span would carry, from its records (plus the
+    attribution of the current context, for the budgets)."""
+    usage = response.usage
+    extra = response.extra or {}
+    values: dict[str, Any] = dict(current_attribution())
+    values.update({
+        n.GEN_AI_OPERATION_NAME: request.operation,
+        n.GEN_AI_PROVIDER_NAME: request.provider,
+        n.GEN_AI_REQUEST_MODEL: request.model,
+        n.GEN_AI_RESPONSE_MODEL: response.model,
+        n.OPENAI_RESPONSE_SERVICE_TIER: extra.get(n.OPENAI_RESPONSE_SERVICE_TIER),
+        n.GEN_AI_USAGE_INPUT_TOKENS: usage.input_tokens,
+        n.GEN_AI_USAGE_OUTPUT_TOKENS: usage.output_tokens,
+        n.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: usage.cache_read_input_tokens,
+        n.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS: usage.cache_write_input_tokens,
+        n.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS: usage.reasoning_output_tokens,
+        n.GEN_AI_USAGE_AUDIO_INPUT_TOKENS: usage.audio_input_tokens,
+        n.GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS: usage.audio_output_tokens,
+        n.GEN_AI_USAGE_IMAGE_INPUT_TOKENS: usage.image_input_tokens,
+    })
+    return values.get
+
+
 class CostRecorder:
     """Sets ``llmlens.cost.*`` on the span, counts USD (or an unpriced call)
     and feeds the budgets."""
@@ -57,19 +84,38 @@ class CostRecorder:
         self._failed_once = False
 
     def on_span_ending(self, span: Any) -> None:
+        """Span-ending hook: a recording span, priced from its attributes."""
         if not self.enabled:
             return
         try:
-            self._price(span)
+            get = attribute_getter(span)
+            if get is not None:
+                self._account(get, span)
         except Exception:  # noqa: BLE001 - fail open
-            if not self._failed_once:
-                self._failed_once = True
-                _log.warning("llmlens: pricing a span failed", exc_info=True)
+            self._failed()
 
-    def _price(self, span: Any) -> None:
-        get = attribute_getter(span)
-        if get is None:
+    def on_call_ended(self, call: Any, response: Any, _error_type: str | None) -> None:
+        """Call-ended hook: a call whose span was not sampled still costs money,
+        so the counters and budgets count it (from the call's records)."""
+        if not self.enabled or response is None or response.usage is None:
             return
+        # a recording span was priced while it ended; a framework call whose
+        # usage a provider call beneath it carries is not priced at all
+        if not isinstance(call.span, NonRecordingSpan) or getattr(call, "_delegated", False):
+            return
+        try:
+            self._account(_record_getter(call.request, response), None)
+        except Exception:  # noqa: BLE001 - fail open
+            self._failed()
+
+    def _failed(self) -> None:
+        if not self._failed_once:
+            self._failed_once = True
+            _log.warning("llmlens: pricing a GenAI call failed", exc_info=True)
+
+    def _account(self, get: Callable[[str], Any], span: Any) -> None:
+        """Price one call read through ``get``; set the span's cost attributes
+        when there is a span; count the cost and feed the budgets."""
         if get(n.LLMLENS_USAGE_DELEGATED):
             return
         input_tokens = get(n.GEN_AI_USAGE_INPUT_TOKENS)
@@ -103,7 +149,8 @@ class CostRecorder:
 
         tokens = _int(input_tokens) + _int(output_tokens)
         if price is None:
-            span.set_attribute(n.LLMLENS_COST_UNPRICED, True)
+            if span is not None:
+                span.set_attribute(n.LLMLENS_COST_UNPRICED, True)
             self._unpriced.add(1, metric_attributes)
             usd = None
         else:
@@ -118,11 +165,12 @@ class CostRecorder:
                 image_input=_int(get(n.GEN_AI_USAGE_IMAGE_INPUT_TOKENS)),
             ))
             usd = cost.total_usd
-            span.set_attributes({
-                n.LLMLENS_COST_USD: usd,
-                n.LLMLENS_COST_INPUT_USD: cost.input_usd,
-                n.LLMLENS_COST_OUTPUT_USD: cost.output_usd,
-            })
+            if span is not None:
+                span.set_attributes({
+                    n.LLMLENS_COST_USD: usd,
+                    n.LLMLENS_COST_INPUT_USD: cost.input_usd,
+                    n.LLMLENS_COST_OUTPUT_USD: cost.output_usd,
+                })
             self._cost.add(usd, metric_attributes)
         if self.budgets is not None:
             self.budgets.record(get, (response_model, request_model), tokens, usd)

@@ -79,6 +79,7 @@ def install(
                 hooks.add_metric_attributes_hook(_installed.metric_hook)
                 hooks.add_span_ending_hook(_installed.cost.on_span_ending)
                 hooks.add_span_start_hook(_installed.warm_up_hook)
+                hooks.add_call_ended_hook(_installed.cost.on_call_ended)
             economics = _installed
             if tracer_provider is not None and not any(
                 p is tracer_provider for p in economics.tracer_providers
@@ -100,6 +101,7 @@ def uninstall() -> None:
         hooks.remove_hook(_installed.metric_hook)
         hooks.remove_hook(_installed.cost.on_span_ending)
         hooks.remove_hook(_installed.warm_up_hook)
+        hooks.remove_hook(_installed.cost.on_call_ended)
         _installed.cost.enabled = False
         _installed.attribution.enabled = False
         _installed = None
