@@ -36,8 +36,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from llmlens_semconv.safety import log_once
-
 _log = logging.getLogger(__name__)
 
 ENV_CAPTURE = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
@@ -89,6 +87,18 @@ class CaptureMode(enum.Enum):
 
 
 Redact = Callable[[str], str]
+
+_warned_sites: set[str] = set()
+
+
+def warn_once_without_details(site: str, exc: BaseException) -> None:
+    """Log a failure on the content path once per site, naming only the
+    exception type: its message or traceback could quote the content (and a
+    log bridge would export it)."""
+    if site in _warned_sites:
+        return
+    _warned_sites.add(site)
+    _log.warning("llmlens: %s failed (%s); the value was withheld", site, type(exc).__name__)
 
 
 def _env_int(name: str, default: int) -> int:
@@ -180,8 +190,8 @@ class ContentPolicy:
                 text = text[:limit]
             try:
                 text = self.redact(text)
-            except Exception:  # noqa: BLE001 - never record what could not be redacted
-                log_once(_log, "content.redact")
+            except Exception as exc:  # noqa: BLE001 - never record what could not be redacted
+                warn_once_without_details("redaction", exc)
                 return REDACTION_FAILED
         return bound(text, self.max_length, cut)
 

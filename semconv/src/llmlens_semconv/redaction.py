@@ -29,9 +29,9 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from llmlens_semconv.content import warn_once_without_details
 from llmlens_semconv.redaction_patterns import KIND_CUSTOM, Rule, builtin_rules
 from llmlens_semconv.regex_safety import hazards
-from llmlens_semconv.safety import log_once
 
 _log = logging.getLogger(__name__)
 
@@ -88,8 +88,8 @@ class Redactor:
         for name, detector in self.detectors:
             try:
                 text = apply_detector_result(text, detector(text))
-            except Exception:  # noqa: BLE001 - a plug-in's failure must not leak content
-                log_once(_log, f"redactor {name}")
+            except Exception as exc:  # noqa: BLE001 - a plug-in's failure must not leak content
+                warn_once_without_details(f"redaction detector {name}", exc)
                 return REDACTION_FAILED
         return text
 

@@ -87,9 +87,8 @@ class _Checker:
                 ):
                     self.found.append(("quadratic", "unbounded quantifier"))
                 if high > 1 and self._ambiguous(body_items) and not self._delimited(body_items):
-                    severity = "exponential"
                     self.found.append(
-                        (severity, "repeated group with an ambiguous body and no delimiter"))
+                        ("exponential", "repeated group with an ambiguous body and no delimiter"))
                 self.sequence(body_items)
                 self._check_neighbour(items, index)
             elif op == _c.SUBPATTERN:

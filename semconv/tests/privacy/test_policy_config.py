@@ -226,11 +226,20 @@ def test_detector_that_fails_to_load_is_skipped(
     assert "broken" in caplog.text and "not_callable" in caplog.text
 
 
-def test_detector_that_raises_withholds_the_value(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_detector_that_raises_withholds_the_value_and_logs_no_content(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
     def explode(text: str) -> str:
-        raise RuntimeError("model not loaded")
+        raise RuntimeError(f"cannot parse {text!r}")  # the message quotes the content
 
     with_entry_points(monkeypatch, FakeEntryPoint("explode", explode))
     monkeypatch.setenv(CAPTURE, "SPAN_ONLY")
+    monkeypatch.setattr(content, "_warned_sites", set())
     policy = ContentPolicy.from_env()
-    assert policy.clean_text("Alice's secret") == REDACTION_FAILED
+    with caplog.at_level(logging.WARNING):
+        assert policy.clean_text("Alice's secret") == REDACTION_FAILED
+        assert policy.clean_text("Bob's secret") == REDACTION_FAILED
+    assert "Alice" not in caplog.text and "Bob" not in caplog.text
+    warnings = [r for r in caplog.records if "explode" in r.getMessage()]
+    assert len(warnings) == 1 and "RuntimeError" in warnings[0].getMessage()
+    assert all(r.exc_info is None for r in warnings)
