@@ -11,9 +11,9 @@ only configures it.
     ``SPAN_ONLY``/``NO_CONTENT``. Anything else logs one warning and means
     ``NO_CONTENT``.
 ``LLMLENS_MAX_CONTENT_LENGTH``
-    Characters per recorded value (default 65536): each string, each JSON
-    content attribute and each structured event value. A cut is marked
-    in the value (``…[truncated N chars]``).
+    Characters per recorded value (default 65536, at least 256): each
+    string, each JSON content attribute and each structured event value. A
+    cut is marked in the value (``…[truncated N chars]``).
 ``LLMLENS_MAX_MESSAGES``
     Messages per message list (default 100): the first and the most recent
     are kept, with a marker counting the ones left out.
@@ -45,6 +45,8 @@ ENV_KEEP_MEDIA = "LLMLENS_KEEP_MEDIA"
 
 DEFAULT_MAX_LENGTH = 64 * 1024
 DEFAULT_MAX_MESSAGES = 100
+# below this a value would be little more than its truncation mark
+MIN_MAX_LENGTH = 256
 TRUNCATION_MARK = "…[truncated {dropped} chars]"
 REDACTION_FAILED = "<REDACTION_FAILED>"
 # text beyond the length bound is cut before redaction, with this much slack
@@ -169,7 +171,7 @@ class ContentPolicy:
             redact = redactor_from_env()
         return cls(
             mode=mode,
-            max_length=_env_int(ENV_MAX_LENGTH, DEFAULT_MAX_LENGTH),
+            max_length=max(MIN_MAX_LENGTH, _env_int(ENV_MAX_LENGTH, DEFAULT_MAX_LENGTH)),
             max_messages=_env_int(ENV_MAX_MESSAGES, DEFAULT_MAX_MESSAGES),
             keep_media=_env_flag(ENV_KEEP_MEDIA),
             redact=redact,

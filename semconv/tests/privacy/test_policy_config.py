@@ -105,6 +105,11 @@ def test_bounds_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (policy.max_length, policy.max_messages, policy.keep_media) == (1000, 5, True)
 
 
+def test_length_bound_has_a_floor(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LLMLENS_MAX_CONTENT_LENGTH", "10")
+    assert ContentPolicy.from_env().max_length == content.MIN_MAX_LENGTH
+
+
 def test_default_length_bound_is_at_most_256_kb() -> None:
     assert ContentPolicy.from_env().max_length <= 256 * 1024
 
