@@ -10,8 +10,13 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from llmlens.economics.rates import Price
+
+if TYPE_CHECKING:  # both import lazily: the library's data module is large
+    from llmlens.economics.genai_prices_source import GenaiPrices
+    from llmlens.economics.price_file import UserPrice
 
 _log = logging.getLogger(__name__)
 
@@ -40,8 +45,8 @@ class PriceBook:
         self._lock = threading.Lock()
         self._cache: dict[tuple[str | None, str, str | None], _Cached] = {}
         self._loaded = False
-        self._user: dict = {}
-        self._library = None
+        self._user: dict[str, list[UserPrice]] = {}
+        self._library: GenaiPrices | None = None
         self._warming: threading.Thread | None = None
 
     def price(
@@ -96,13 +101,13 @@ class PriceBook:
         except Exception as exc:  # noqa: BLE001 - no library: user prices only
             _log.warning("genai-prices unavailable, only user prices apply: %s", exc)
 
-    def user_prices(self) -> dict:
+    def user_prices(self) -> dict[str, list[UserPrice]]:
         with self._lock:
             self._load()
         return self._user
 
     @property
-    def library(self):
+    def library(self) -> GenaiPrices | None:
         with self._lock:
             self._load()
         return self._library
