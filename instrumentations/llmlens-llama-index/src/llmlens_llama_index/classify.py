@@ -25,6 +25,7 @@ class Step(enum.Enum):
     WORKFLOW = "workflow"
     SYNTHESIZE = "synthesize"
     POSTPROCESS = "postprocess"
+    WORKFLOW_STEP = "workflow_step"
 
 
 _LLM_METHODS = frozenset({
@@ -76,11 +77,22 @@ def _names_of(cls: type) -> frozenset[str]:
     return names
 
 
+def qualname_of(span_id: str) -> str:
+    """The ``Class.method`` (or function qualname) of a dispatcher span id."""
+    # the dispatcher appends "-" and a uuid4 (36 characters)
+    return span_id[:-37] if len(span_id) > 37 and span_id[-37] == "-" else span_id
+
+
 def method_of(span_id: str) -> str:
     """The method name inside a dispatcher span id (``Class.method-uuid``)."""
-    # the dispatcher appends "-" and a uuid4 (36 characters)
-    head = span_id[:-37] if len(span_id) > 37 and span_id[-37] == "-" else span_id
-    return head.rsplit(".", 1)[-1]
+    return qualname_of(span_id).rsplit(".", 1)[-1]
+
+
+def is_step_of(span_id: str, workflow_type: type) -> bool:
+    """Whether a dispatcher span with no instance is a step function of a
+    workflow of this type (its id names a class of the workflow's MRO)."""
+    owner, _, _ = qualname_of(span_id).rpartition(".")
+    return bool(owner) and owner.rsplit(".", 1)[-1] in _names_of(workflow_type)
 
 
 def classify(instance: Any, method: str) -> Step | None:

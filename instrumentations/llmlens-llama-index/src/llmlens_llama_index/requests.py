@@ -139,11 +139,10 @@ def workflow_request(instance: Any) -> Request:
     return Request(operation=n.OP_INVOKE_WORKFLOW, workflow_name=type(instance).__name__)
 
 
-def internal_request(label: str, instance: Any) -> Request:
-    """A pipeline step the conventions do not name (synthesis, postprocessing)."""
-    return Request(
-        operation=None, span_name=f"{label} {type(instance).__name__}", kind=SpanKind.INTERNAL,
-    )
+def internal_request(label: str, target: str) -> Request:
+    """A pipeline step the conventions do not name (synthesis, postprocessing,
+    a workflow's step)."""
+    return Request(operation=None, span_name=f"{label} {target}", kind=SpanKind.INTERNAL)
 
 
 def request_for(step: Step, instance: Any, method: str) -> Request:
@@ -158,8 +157,10 @@ def request_for(step: Step, instance: Any, method: str) -> Request:
     if step is Step.AGENT:
         return agent_request(instance)
     if step is Step.SYNTHESIZE:
-        return internal_request("synthesize", instance)
+        return internal_request("synthesize", type(instance).__name__)
     if step is Step.POSTPROCESS:
-        return internal_request("postprocess", instance)
+        return internal_request("postprocess", type(instance).__name__)
+    if step is Step.WORKFLOW_STEP:
+        return internal_request("step", method)
     # query engines, chat engines, workflows: the query is the workflow
     return workflow_request(instance)

@@ -21,7 +21,7 @@ from opentelemetry import trace
 
 from llmlens_llama_index import content as contents
 from llmlens_llama_index import responses
-from llmlens_llama_index.classify import Step, classify, method_of
+from llmlens_llama_index.classify import Step, classify, is_step_of, method_of
 from llmlens_llama_index.requests import request_for
 from llmlens_llama_index.scope import Attachment, enclosing_scope, owner, returns_future
 from llmlens_llama_index.streams import keep_open
@@ -45,6 +45,7 @@ _STREAMING_RESULT_STEPS = frozenset({Step.QUERY, Step.CHAT_ENGINE, Step.SYNTHESI
 # embedding, an LLM wrapper calling its inner LLM): it stays one span.
 _NO_NESTING = frozenset({Step.LLM, Step.EMBED, Step.TOOL})
 _PROVIDER_OPERATIONS = n.INFERENCE_OPERATIONS
+_WORKFLOWS = frozenset({Step.WORKFLOW, Step.AGENT})
 
 
 @dataclass(slots=True, eq=False)
@@ -54,6 +55,7 @@ class Traced:
     step: Step
     call: Call
     instance_id: int
+    instance_type: type
     ctx: otel_context.Context
     attachment: Attachment | None = None
     # a streamed LLM call made current while its stream is consumed
@@ -92,6 +94,11 @@ class PipelineTracer:
             parent = _step_in_context()
         method = method_of(span_id)
         step = classify(instance, method)
+        if (
+            step is None and instance is None and parent is not None
+            and parent.step in _WORKFLOWS and is_step_of(span_id, parent.instance_type)
+        ):
+            step = Step.WORKFLOW_STEP
         if step is None or (
             parent is not None and step in _NO_NESTING
             and (parent.step is step or parent.instance_id == id(instance))
@@ -103,7 +110,7 @@ class PipelineTracer:
             self._content_at_start(step, request, bound_args)
         parent_ctx = self._parent_context(parent)
         call = self.emitter.start(request, parent=parent_ctx)
-        traced = Traced(step, call, id(instance), call.context(parent_ctx))
+        traced = Traced(step, call, id(instance), type(instance), call.context(parent_ctx))
         traced.ctx = otel_context.set_value(_STEP_KEY, traced, traced.ctx)
         if not returns_future(bound_args, instance, method):
             traced.attachment = Attachment(traced.ctx)
