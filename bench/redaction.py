@@ -129,6 +129,51 @@ def best_of(func: Callable[[str], str], text: str, repeat: int) -> float:
     return best
 
 
+def conversation(rng: random.Random, turns: int, chars: int) -> list[dict[str, object]]:
+    messages: list[dict[str, object]] = [
+        {"role": "system", "parts": [{"type": "text", "content": prose(chars, rng)}]}]
+    for i in range(turns):
+        role = "user" if i % 2 == 0 else "assistant"
+        messages.append({"role": role, "parts": [
+            {"type": "text", "content": prose_with_pii(chars, rng)}]})
+    return messages
+
+
+def _content_path(
+    policy: ContentPolicy, messages: list[dict[str, object]], output: list[dict[str, object]],
+) -> Callable[[str], str]:
+    def run(_: str) -> str:
+        if not policy.enabled:
+            return ""
+        return (policy.to_attribute(policy.clean_messages(messages))
+                + policy.to_attribute(policy.clean_messages(output)))
+
+    return run
+
+
+def per_call(repeat: int) -> None:
+    """What the content path adds to one call: clean + serialize the input
+    and output messages, as the emitter does at the end of a call."""
+    print("\nPer call: clean + serialize input and output messages (µs per call)\n")
+    print("| conversation | content off | capture, redaction off | capture + redaction |")
+    print("|---|---|---|---|")
+    rng = random.Random(3)
+    policies = {
+        "off": ContentPolicy(CaptureMode.NO_CONTENT),
+        "plain": ContentPolicy(CaptureMode.SPAN_ONLY),
+        "redacted": ContentPolicy(CaptureMode.SPAN_ONLY, redact=Redactor(builtin_rules())),
+    }
+    for turns, chars in ((2, 500), (6, 2000), (20, 8000)):
+        messages = conversation(rng, turns, chars)
+        output = messages[-1:]
+        cells = []
+        for policy in policies.values():
+            run = _content_path(policy, messages, output)
+            cells.append(f"{best_of(run, '', repeat) * 1e6:.0f}")
+        size = sum(len(m["parts"][0]["content"]) for m in messages) // 1024  # type: ignore[index]
+        print(f"| {turns + 1} messages, ~{size} KB | " + " | ".join(cells) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kb", type=int, default=64, help="content size per run (KB)")
@@ -161,6 +206,7 @@ def main() -> None:
         t_large = best_of(redact, large, args.repeat)
         print(f"| {name} | {n // 1024} | {t_small * 1e6:.0f} | {t_large * 1e6:.0f} "
               f"| {t_large / t_small:.2f} |")
+    per_call(args.repeat)
 
 
 if __name__ == "__main__":
