@@ -1,0 +1,124 @@
+"""Run the anthropic SDK's own test suite twice, plain and under llmlens
+(content capture on), and fail on any difference in outcomes.
+
+The tests come from the sdist on PyPI of the anthropic version installed
+here, downloaded at run time. Only the tests that need no mock API server
+run (``tests/api_resources`` needs one and is left out). A test that fails
+plain (on this machine, for reasons of its own) must fail the same way under
+llmlens: what is compared is the outcome of every test, not a pass count.
+
+    python run.py [--workers N] [--keep DIR] [pytest args...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+IGNORED = ("tests/api_resources",)
+
+
+def download_sdist(version: str, into: Path) -> Path:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+         "--no-binary", ":all:", f"anthropic=={version}", "-d", str(into)],
+        check=True,
+    )
+    archive = next(into.glob(f"anthropic-{version}.tar.gz"))
+    with tarfile.open(archive) as tar:
+        tar.extractall(into, filter="data")
+    return into / f"anthropic-{version}"
+
+
+def outcomes(junit: Path) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        test_id = f"{case.get('classname')}::{case.get('name')}"
+        outcome = "passed"
+        for child in case:
+            if child.tag in ("failure", "error", "skipped"):
+                outcome = {"failure": "failed"}.get(child.tag, child.tag)
+                break
+        # a test reported twice (e.g. a failing teardown) keeps its worst outcome
+        if result.get(test_id) in ("failed", "error"):
+            continue
+        result[test_id] = outcome
+    return result
+
+
+def run_suite(root: Path, junit: Path, workers: int, extra: list[str], *,
+              llmlens: bool, report: Path) -> float:
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+           f"--junitxml={junit}", "-o", "junit_family=xunit1", "-n", str(workers)]
+    cmd += [f"--ignore={path}" for path in IGNORED]
+    env = dict(os.environ)
+    env.pop("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", None)
+    if llmlens:
+        cmd += ["-p", "llmlens_suite_plugin"]
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), env.get("PYTHONPATH")]))
+        env["LLMLENS_SUITE_REPORT"] = str(report)
+    cmd += extra
+    started = time.monotonic()
+    # the exit code is not the verdict: the per-test outcomes are compared
+    subprocess.run(cmd, cwd=root, env=env, check=False,
+                   stdout=subprocess.DEVNULL if not os.environ.get("SDK_SUITE_VERBOSE") else None)
+    return time.monotonic() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
+    args, extra = parser.parse_known_args()
+    version = importlib.metadata.version("anthropic")
+
+    with tempfile.TemporaryDirectory(prefix="anthropic-sdk-suite-") as tmp:
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        root = download_sdist(version, work)
+        report = work / "llmlens-spans.txt"
+        report.unlink(missing_ok=True)
+        plain_xml, llmlens_xml = work / "plain.xml", work / "llmlens.xml"
+        plain_s = run_suite(root, plain_xml, args.workers, extra, llmlens=False, report=report)
+        llmlens_s = run_suite(root, llmlens_xml, args.workers, extra, llmlens=True,
+                              report=report)
+        plain, instrumented = outcomes(plain_xml), outcomes(llmlens_xml)
+        spans = sum(int(line.split()[1]) for line in report.read_text().splitlines()
+                    if line.strip()) if report.exists() else 0
+
+    counts = {o: sum(1 for v in plain.values() if v == o)
+              for o in ("passed", "failed", "error", "skipped")}
+    print(f"anthropic {version} SDK suite: {len(plain)} tests; plain run {counts} "
+          f"in {plain_s:.0f}s, llmlens run in {llmlens_s:.0f}s; "
+          f"llmlens exported {spans} spans")
+    differences = sorted(
+        (test_id, plain.get(test_id, "absent"), instrumented.get(test_id, "absent"))
+        for test_id in set(plain) | set(instrumented)
+        if plain.get(test_id) != instrumented.get(test_id)
+    )
+    for test_id, before, after in differences:
+        print(f"DIFFERENT  {test_id}: plain {before}, with llmlens {after}")
+    if not plain:
+        print("no test ran")
+        return 1
+    if spans == 0:
+        print("llmlens was not active in the instrumented run (no span exported)")
+        return 1
+    if differences:
+        print(f"{len(differences)} tests behave differently under llmlens")
+        return 1
+    print("identical outcomes with and without llmlens")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
