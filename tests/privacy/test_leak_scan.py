@@ -211,3 +211,59 @@ def test_content_on_secrets_in_prompts_are_redacted(
     text = exported_text(telemetry)
     assert "ops@example.com" not in text and OPENAI_KEY not in text
     assert "mail <EMAIL> with key <API_KEY>" in text
+
+
+async def run_openai_async(marker: str) -> list[Any]:
+    import openai
+    from privacy_support import http_module_of, openai_handler
+
+    http = http_module_of("openai._base_client")
+    seen: list[Any] = []
+    client = openai.AsyncOpenAI(
+        api_key=OPENAI_KEY, organization=OPENAI_ORG, project=OPENAI_PROJECT,
+        base_url="https://api.openai.com/v1", max_retries=0,
+        http_client=http.AsyncClient(transport=http.MockTransport(openai_handler(marker, seen))))
+    await client.chat.completions.create(model="gpt-4o-mini", messages=openai_messages(marker),
+                                         tools=openai_tools(marker))
+    stream = await client.chat.completions.create(
+        model="gpt-4o-mini", messages=openai_messages(marker), stream=True,
+        stream_options={"include_usage": True})
+    async for _ in stream:
+        pass
+    return seen
+
+
+async def run_anthropic_async(marker: str) -> list[Any]:
+    import anthropic
+    from privacy_support import anthropic_handler, http_module_of
+
+    http = http_module_of("anthropic._base_client")
+    seen: list[Any] = []
+    client = anthropic.AsyncAnthropic(
+        api_key=ANTHROPIC_KEY, max_retries=0,
+        http_client=http.AsyncClient(
+            transport=http.MockTransport(anthropic_handler(marker, seen))))
+    await client.messages.create(**anthropic_kwargs(marker))
+    async for _ in await client.messages.create(**anthropic_kwargs(marker), stream=True):
+        pass
+    async with client.messages.stream(**anthropic_kwargs(marker)) as stream:
+        await stream.get_final_message()
+    return seen
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("mode", ["NO_CONTENT", "SPAN_AND_EVENT"])
+async def test_async_clients_follow_the_same_policy(
+    request: pytest.FixtureRequest, telemetry: Telemetry, provider: str, mode: str,
+) -> None:
+    request.getfixturevalue(f"{provider}_instrumented")(mode)
+    run = run_openai_async if provider == "openai" else run_anthropic_async
+    requests = await run(MARKER)
+    assert len(llmlens_spans(telemetry)) == len(requests)
+    text = exported_text(telemetry)
+    if mode == "NO_CONTENT":
+        assert MARKER not in text
+    else:
+        assert f"streamed {MARKER}" in text
+    for credential in CREDENTIALS:
+        assert credential not in text
