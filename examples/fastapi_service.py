@@ -24,6 +24,8 @@ from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel
 
 DEFAULT_MODEL = os.environ.get("OPENAI_MODEL", "gpt-4o-mini")
+# The SDKs retry twice by default; 0 lets upstream faults reach the caller as 502s.
+MAX_RETRIES = int(os.environ.get("LLM_MAX_RETRIES", "2"))
 
 
 class ChatRequest(BaseModel):
@@ -56,8 +58,8 @@ async def lifespan(_: FastAPI):
     ):
         if os.environ.get(base_url):
             os.environ.setdefault(key, "mock-key")  # the mock server takes any key
-    clients.openai = openai.AsyncOpenAI()
-    clients.anthropic = anthropic.AsyncAnthropic()
+    clients.openai = openai.AsyncOpenAI(max_retries=MAX_RETRIES)
+    clients.anthropic = anthropic.AsyncAnthropic(max_retries=MAX_RETRIES)
     yield
     await clients.openai.close()
     await clients.anthropic.close()
