@@ -58,6 +58,10 @@ def _targets(handler: Any) -> list[_Target]:
                 w.run_current(handler, 2, "run_managers", first=True)),
         _Target(llms, "BaseLLM", "_agenerate_helper",
                 w.arun_current(handler, 2, "run_managers", first=True)),
+        _Target("langchain_core.callbacks.manager", "AsyncCallbackManager",
+                "on_chat_model_start", w.adopt_after_start()),
+        _Target("langchain_core.callbacks.manager", "AsyncCallbackManager",
+                "on_llm_start", w.adopt_after_start()),
         # entry points whose run starts inside them
         _Target(chat, "BaseChatModel", "stream", w.stream_in_slot(KIND_LLM)),
         _Target(chat, "BaseChatModel", "astream", w.astream_in_slot(KIND_LLM)),

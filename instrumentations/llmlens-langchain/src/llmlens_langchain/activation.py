@@ -40,13 +40,14 @@ KIND_CHAIN = "chain"
 class Slot:
     """Room for the context of the one run a wrapper's frame starts."""
 
-    __slots__ = ("attached", "kind", "stream", "token")
+    __slots__ = ("attached", "ctx", "kind", "stream", "token")
 
     def __init__(self, kind: str, stream: bool = False) -> None:
         self.kind = kind
         self.stream = stream
         self.token: object | None = None
         self.attached: otel_context.Context | None = None
+        self.ctx: otel_context.Context | None = None
 
 
 _current_slot: ContextVar[Slot | None] = ContextVar("llmlens_langchain_slot", default=None)
@@ -62,7 +63,22 @@ def claim(kind: str) -> Slot | None:
 
 def hold(slot: Slot, ctx: otel_context.Context) -> None:
     """Make ``ctx`` current until the slot's wrapper releases it."""
+    slot.ctx = ctx
     slot.token = otel_context.attach(ctx)
+    slot.attached = otel_context.get_current()
+
+
+def adopt() -> None:
+    """After an awaited model-start dispatch: if the handler ran in a task of
+    its own (older langchain-core gathers model-start callbacks), its attach
+    is not current here; attach the run's context in this frame's context
+    instead (the slot's wrapper detaches it in this same context). The other
+    attach stays in the finished task's own context copy."""
+    slot = _current_slot.get()
+    if (slot is None or slot.kind != KIND_LLM or slot.ctx is None
+            or otel_context.get_current() is slot.attached):
+        return
+    slot.token = otel_context.attach(slot.ctx)
     slot.attached = otel_context.get_current()
 
 
@@ -76,6 +92,7 @@ def _release(slot: Slot) -> None:
     if otel_context.get_current() is slot.attached:
         otel_context.detach(token)  # type: ignore[arg-type]
     slot.attached = None
+    slot.ctx = None
 
 
 @contextmanager

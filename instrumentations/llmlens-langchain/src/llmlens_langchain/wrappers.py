@@ -118,3 +118,21 @@ def astream_in_slot(kind: str) -> Wrapper:
         return activation.afirst_step_in_slot(wrapped(*args, **kwargs), kind)
 
     return wrapper
+
+
+def adopt_after_start() -> Wrapper:
+    """``AsyncCallbackManager.on_chat_model_start`` / ``on_llm_start``."""
+
+    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...],
+                kwargs: dict[str, Any]) -> Any:
+        async def run() -> Any:
+            managers = await wrapped(*args, **kwargs)
+            try:
+                activation.adopt()
+            except Exception:  # noqa: BLE001 - fail open
+                log_once(_log, "langchain.adopt")
+            return managers
+
+        return run()
+
+    return wrapper
