@@ -9,9 +9,11 @@ Rules, checked on the parsed pattern:
   never retried). Bounded quantifiers bound the work per start position by a
   constant of the pattern, so a scan is linear in the input.
 - **no ambiguous nesting**: a quantified group that repeats more than once
-  and holds a variable quantifier or alternatives starting alike must begin
-  with a delimiter character that nothing else in the group can match
-  (``(?:\\.[a-z]{1,63}){1,8}`` is fine, ``(?:[a-z]{1,63}){1,8}`` is not).
+  must not be able to split one string two ways: no variable quantifier in
+  it whose characters could also start what follows it (including the next
+  iteration), no alternatives that start alike or that both match nothing
+  (``(?:\\.[a-z]{1,63}){1,8}`` is fine: the dot ends each iteration;
+  ``(?:[a-z]{1,63}){1,8}`` and ``(?:a?a){1,30}`` are not).
 - **no overlapping neighbours**: two adjacent variable quantifiers whose
   characters overlap must have a small product of choices.
 
@@ -86,9 +88,10 @@ class _Checker:
                     index == last_consuming and _single_char(body_items)
                 ):
                     self.found.append(("quadratic", "unbounded quantifier"))
-                if high > 1 and self._ambiguous(body_items) and not self._delimited(body_items):
+                # one more iteration may follow each one: that is the follow set
+                if high > 1 and self._ambiguous(body_items, self.first(body_items)):
                     self.found.append(
-                        ("exponential", "repeated group with an ambiguous body and no delimiter"))
+                        ("exponential", "repeated group that can split a string two ways"))
                 self.sequence(body_items)
                 self._check_neighbour(items, index)
             elif op == _c.SUBPATTERN:
@@ -123,40 +126,38 @@ class _Checker:
 
     # --- properties of a piece of pattern --------------------------------------------
 
-    def _ambiguous(self, items: list[Any]) -> bool:
-        for op, av in items:
+    def _ambiguous(self, items: list[Any], follow: frozenset[str]) -> bool:
+        """Can the items match one string in more than one way, when
+        ``follow`` is what may come after them? A variable quantifier whose
+        characters can also start what follows it is such a choice point."""
+        for index, (op, av) in enumerate(items):
+            rest = items[index + 1:]
+            after = self.first(rest) | (follow if _nullable(rest) else frozenset())
             if op in _REPEATS:
                 low, high, body = av
-                if high > 1 and high != low:
+                body_items = list(body)
+                if high != low and self.chars(body_items) & after:
                     return True
-                if self._ambiguous(list(body)):
+                inner_follow = after | (self.first(body_items) if high > 1 else frozenset())
+                if self._ambiguous(body_items, inner_follow):
                     return True
             elif op == _c.SUBPATTERN:
-                if self._ambiguous(list(av[-1])):
+                if self._ambiguous(list(av[-1]), after):
                     return True
             elif op == _c.BRANCH:
-                if sum(_nullable(list(alt)) for alt in av[1]) > 1:
+                alternatives = [list(alt) for alt in av[1]]
+                if sum(_nullable(alt) for alt in alternatives) > 1:
                     return True
-                firsts = [self.first(list(alt)) for alt in av[1]]
                 seen: set[str] = set()
-                for chars in firsts:
+                for alt in alternatives:
+                    # an alternative that can match nothing starts with what follows
+                    chars = self.first(alt) | (after if _nullable(alt) else frozenset())
                     if seen & chars:
                         return True
                     seen |= chars
-                if any(self._ambiguous(list(alt)) for alt in av[1]):
+                if any(self._ambiguous(alt, after) for alt in alternatives):
                     return True
         return False
-
-    def _delimited(self, items: list[Any]) -> bool:
-        """Does the group start with one character nothing else in it matches?"""
-        consuming = [(op, av) for op, av in items if op not in _ZERO_WIDTH]
-        if not consuming:
-            return False
-        head = self.single(consuming[0])
-        if head is None:
-            return False
-        rest = frozenset().union(*(self.chars([item]) for item in consuming[1:]))
-        return not (head & rest)
 
     def single(self, item: Any) -> frozenset[str] | None:
         """The characters of a one-character item, or None if it is not one."""

@@ -34,6 +34,8 @@ def test_every_pattern_is_structurally_linear(name: str, regex: object) -> None:
     r"(a|a)*b",                # alternatives matching alike, repeated
     r"(?:[a-z]{1,63}){1,8}x",  # nested variable repeat with no delimiter
     r"(\w+\s?)+$",             # the classic e-mail/validation ReDoS shape
+    r"(?:a?a){1,30}b",         # an optional whose character also follows it
+    r"(?:ab|a|b){1,30}c",      # "ab" is one iteration or two
 ])
 def test_checker_flags_exponential_shapes(pattern: str) -> None:
     assert any(severity == "exponential" for severity, _ in hazards(pattern))
@@ -53,6 +55,7 @@ def test_checker_flags_quadratic_shapes(pattern: str) -> None:
     r"EMP-\d+",                                   # a final greedy run never retries
     r"[a-z]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8}",  # delimited nesting
     r"(?:\d[ -]?){12,18}\d",
+    r"(?:ab|a){1,30}c",        # alternatives that can only split one way
 ])
 def test_checker_accepts_linear_shapes(pattern: str) -> None:
     assert hazards(pattern) == []
