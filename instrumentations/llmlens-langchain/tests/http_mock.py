@@ -89,7 +89,7 @@ def openai_api() -> MockAPI:
 
 # --- Anthropic messages ------------------------------------------------------------
 
-ANTHROPIC_MODEL = "claude-sonnet-4-5-20250929"
+ANTHROPIC_MODEL = "claude-haiku-4-5-20251001"
 # billed input = input + cache read + cache write = 31
 ANTHROPIC_USAGE = {"input_tokens": 19, "output_tokens": 12, "cache_read_input_tokens": 8,
                    "cache_creation_input_tokens": 4}

@@ -56,7 +56,7 @@ def _anthropic_model(api: MockAPI) -> Any:
     langchain_anthropic = pytest.importorskip("langchain_anthropic")
     anthropic = pytest.importorskip("anthropic")
     model = langchain_anthropic.ChatAnthropic(
-        model="claude-sonnet-4-5", api_key="sk-ant-test", max_retries=0, temperature=0.2,
+        model="claude-haiku-4-5", api_key="sk-ant-test", max_retries=0, temperature=0.2,
         max_tokens=64)
     # ChatAnthropic takes no http client: seed its cached SDK clients instead
     model.__dict__["_client"] = anthropic.Anthropic(
@@ -69,7 +69,7 @@ def _anthropic_model(api: MockAPI) -> Any:
 CASES = {
     "openai": (openai_api, _openai_model, n.PROVIDER_OPENAI, "gpt-4o-mini", OPENAI_MODEL,
                OPENAI_USAGE["prompt_tokens"], OPENAI_USAGE["completion_tokens"], "stop"),
-    "anthropic": (anthropic_api, _anthropic_model, n.PROVIDER_ANTHROPIC, "claude-sonnet-4-5",
+    "anthropic": (anthropic_api, _anthropic_model, n.PROVIDER_ANTHROPIC, "claude-haiku-4-5",
                   ANTHROPIC_MODEL, ANTHROPIC_INPUT_TOTAL, ANTHROPIC_USAGE["output_tokens"],
                   "end_turn"),
 }
