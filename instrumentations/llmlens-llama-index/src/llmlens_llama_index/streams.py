@@ -10,6 +10,7 @@ step, so nothing leaks into the consumer's context between chunks).
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -22,8 +23,13 @@ from llmlens_semconv.streams import END_ABANDONED, END_CANCELLED, END_COMPLETED,
 
 def keep_open(stream: Any, call: Call, ctx: otel_context.Context) -> Any:
     if hasattr(stream, "__anext__"):
-        return _keep_open_async(stream, call, ctx)
-    return _keep_open_sync(stream, call, ctx)
+        wrapped: Any = _keep_open_async(stream, call, ctx)
+    else:
+        wrapped = _keep_open_sync(stream, call, ctx)
+    # a generator never started runs no finally when dropped: the call
+    # still ends when the response is garbage collected unread
+    weakref.finalize(wrapped, call.finish, end_reason=END_ABANDONED)
+    return wrapped
 
 
 def _keep_open_sync(stream: Iterator[Any], call: Call, ctx: otel_context.Context) -> Iterator[Any]:
