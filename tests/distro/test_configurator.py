@@ -143,3 +143,12 @@ def test_genai_histograms_get_convention_buckets_from_any_meter_and_any_exporter
         n.DURATION_BUCKETS)
     assert isinstance(points["app.request.size"], ExponentialHistogramDataPoint)
     _shutdown(providers)
+
+
+def test_metric_export_interval_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("OTEL_METRICS_EXPORTER", "console")
+    monkeypatch.setenv("OTEL_METRIC_EXPORT_INTERVAL", "1234")
+    providers = build_providers()
+    (reader,) = providers.meter_provider._metric_readers
+    assert reader._export_interval_millis == 1234
+    _shutdown(providers)
