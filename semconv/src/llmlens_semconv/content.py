@@ -220,15 +220,18 @@ class ContentPolicy:
     def describe_error(self, exc: BaseException | None, error_type: str | None) -> str:
         """The span status description of a failed call. An exception's
         message may quote user input (a tool that echoes its arguments), so
-        it is content: recorded, redacted, only under content capture;
-        otherwise the description names the exception type (and HTTP status)."""
+        with content off only messages written by the network or an HTTP API
+        are kept (``OSError`` and its timeouts, errors with a ``status_code``);
+        other exceptions are named by type. With content on, the message is
+        recorded, redacted."""
         if exc is None:
             return error_type or "error"
         name = type(exc).__name__
         if self.enabled:
             return self.clean_text(f"{name}: {exc}")
-        status = getattr(exc, "status_code", None)
-        return f"{name} (HTTP {status})" if isinstance(status, int) else name
+        if isinstance(exc, OSError) or isinstance(getattr(exc, "status_code", None), int):
+            return bound(f"{name}: {exc}", self.max_length)
+        return name
 
     def to_attribute(self, value: Any) -> str:
         """Serialize cleaned content to the string the span attribute holds
