@@ -222,9 +222,10 @@ def responses_body(
     text: str = "Hi from responses", *, status: str = "completed",
     model: str = "gpt-4.1-2025-04-14", function_call: bool = False,
     incomplete_reason: str | None = None, reasoning_tokens: int = 5,
+    reasoning_item: bool = True,
 ) -> dict[str, Any]:
     output: list[dict[str, Any]] = []
-    if reasoning_tokens:
+    if reasoning_tokens and reasoning_item:
         output.append({"id": "rs_1", "type": "reasoning", "summary": [
             {"type": "summary_text", "text": "Thinking briefly."}]})
     output.append({
@@ -256,7 +257,8 @@ def responses_body(
 
 
 def responses_events(text: str = "Hi there", *, done: bool = True) -> list[str]:
-    final = responses_body(text)
+    # no reasoning output item: stream event models of older SDKs predate it
+    final = responses_body(text, reasoning_item=False)
     created = {**final, "status": "in_progress", "output": [], "usage": None}
     seq = iter(range(100))
 

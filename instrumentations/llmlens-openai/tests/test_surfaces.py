@@ -44,14 +44,13 @@ UNARY = {
     "responses": (
         "responses.create",
         {"model": "gpt-4.1", "input": "hi", "max_output_tokens": 300,
-         "reasoning": {"effort": "low"}, "service_tier": "flex"},
+         "reasoning": {"effort": "low"}},
         responses_body,
         "chat gpt-4.1",
         {
             n.OPENAI_API_TYPE: n.OPENAI_API_TYPE_RESPONSES,
             n.GEN_AI_REQUEST_MAX_TOKENS: 300,
             n.GEN_AI_REQUEST_REASONING_LEVEL: "low",
-            n.OPENAI_REQUEST_SERVICE_TIER: "flex",
             n.GEN_AI_RESPONSE_ID: "resp_67ccd3a9da748190baa7f1570fe91ac604becb25c7b9c1a6",
             n.GEN_AI_RESPONSE_MODEL: "gpt-4.1-2025-04-14",
             n.GEN_AI_RESPONSE_FINISH_REASONS: ("completed",),
@@ -275,3 +274,14 @@ def test_request_parameters_on_span(otel):
     assert n.GEN_AI_REQUEST_CHOICE_COUNT not in a
     # tool names and types are recorded even without content capture
     assert a[n.GEN_AI_TOOL_DEFINITIONS] == '[{"type":"function","name":"get_weather"}]'
+
+
+def test_requested_service_tier(otel):
+    client = MockAPI(is_async=False).json(chat_completion(service_tier="flex")).client()
+    client.chat.completions.create(model="o3", messages=[{"role": "user", "content": "x"}],
+                                   service_tier="flex")
+    a = otel.span().attributes
+    assert a[n.OPENAI_REQUEST_SERVICE_TIER] == "flex"
+    assert a[n.OPENAI_RESPONSE_SERVICE_TIER] == "flex"
+    assert otel.histogram_count(n.METRIC_OPERATION_DURATION,
+                                **{n.OPENAI_RESPONSE_SERVICE_TIER: "flex"}) == 1
