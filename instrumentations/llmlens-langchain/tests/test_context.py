@@ -239,3 +239,12 @@ def test_provider_call_without_usage_leaves_it_to_the_model_span(telemetry: Tele
     assert chat.attributes[n.GEN_AI_USAGE_INPUT_TOKENS] == USAGE["input_tokens"]
     assert telemetry.histogram_sum(n.METRIC_TOKEN_USAGE, **{
         n.GEN_AI_TOKEN_TYPE: n.TOKEN_TYPE_INPUT}) == USAGE["input_tokens"]
+
+
+async def test_astream_events(telemetry: Telemetry, handler) -> None:
+    model = _probe()
+    chain = ChatPromptTemplate.from_messages([("user", "{q}")]) | model
+    kinds = [event["event"] async for event in chain.astream_events({"q": "hi"}, version="v2")]
+    assert "on_chat_model_stream" in kinds
+    _assert_seen_chat_spans(model, telemetry, 1)
+    assert len(handler.runs) == 0
