@@ -85,7 +85,7 @@ def build_providers(
     for name, exporter_class in exporters["traces"]:
         exporter = _instantiate(name, exporter_class)
         if exporter is not None:
-            tracer_provider.add_span_processor(BatchSpanProcessor(exporter))
+            tracer_provider.add_span_processor(_batching(BatchSpanProcessor, exporter, "BSP"))
 
     readers = list(extra_metric_readers)
     for name, exporter_class in exporters["metrics"]:
@@ -106,7 +106,8 @@ def build_providers(
     for name, exporter_class in exporters["logs"]:
         exporter = _instantiate(name, exporter_class)
         if exporter is not None:
-            logger_provider.add_log_record_processor(BatchLogRecordProcessor(exporter))
+            logger_provider.add_log_record_processor(
+                _batching(BatchLogRecordProcessor, exporter, "BLRP"))
 
     return Providers(
         tracer_provider, meter_provider, logger_provider,
@@ -186,10 +187,29 @@ def exporter_classes(signal: str) -> list[tuple[str, type]]:
 def _instantiate(name: str, exporter_class: type) -> Any:
     try:
         return exporter_class()
-    except Exception:  # noqa: BLE001
-        _log.warning("llmlens: exporter %r could not be created and is ignored", name,
-                     exc_info=True)
+    except Exception as exc:  # noqa: BLE001
+        _log.warning("llmlens: exporter %r could not be created and is ignored (%s: %s)",
+                     name, type(exc).__name__, exc)
         return None
+
+
+# the SDK's own defaults, used when an OTEL_BSP_* / OTEL_BLRP_* value is invalid
+_BATCH_DEFAULTS = {
+    "max_queue_size": 2048,
+    "schedule_delay_millis": 5000,
+    "max_export_batch_size": 512,
+    "export_timeout_millis": 30000,
+}
+
+
+def _batching(processor_class: type, exporter: Any, prefix: str) -> Any:
+    """A batch processor; an invalid ``OTEL_{prefix}_*`` value (which makes the
+    SDK raise) falls back to the defaults with a warning."""
+    try:
+        return processor_class(exporter)
+    except ValueError as exc:
+        _log.warning("llmlens: invalid OTEL_%s_* setting (%s); using the defaults", prefix, exc)
+        return processor_class(exporter, **_BATCH_DEFAULTS)
 
 
 def _sampler() -> Any:

@@ -261,7 +261,8 @@ def render_report(report: dict[str, Any]) -> str:
     total = report["groupings"][MODEL_KEY][-1]
     lines = [
         f"llmlens report: {report['file']}",
-        f"{total.calls} calls, {total.errors} error{'' if total.errors == 1 else 's'} "
+        f"{total.calls} call{'' if total.calls == 1 else 's'}, "
+        f"{total.errors} error{'' if total.errors == 1 else 's'} "
         f"in {report['traces']} traces "
         f"({report['spans']} spans)",
     ]

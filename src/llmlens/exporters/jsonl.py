@@ -47,10 +47,10 @@ class JsonLinesSpanExporter(SpanExporter):
                 self._file.write(lines)
                 self._file.flush()
             return SpanExportResult.SUCCESS
-        except Exception:  # noqa: BLE001 - never raise into the SDK's worker
+        except Exception as exc:  # noqa: BLE001 - never raise into the SDK's worker
             if not self._failed:
                 self._failed = True
-                _log.warning("llmlens: cannot write spans to %s", self.path, exc_info=True)
+                _log.warning("llmlens: cannot write spans to %s (%s)", self.path, exc)
             return SpanExportResult.FAILURE
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
