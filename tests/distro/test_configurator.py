@@ -152,3 +152,14 @@ def test_metric_export_interval_comes_from_the_environment(monkeypatch):
     (reader,) = providers.meter_provider._metric_readers
     assert reader._export_interval_millis == 1234
     _shutdown(providers)
+
+
+def test_invalid_batch_settings_fall_back_to_defaults(monkeypatch, tmp_path, caplog):
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "llmlens_jsonl")
+    monkeypatch.setenv("OTEL_BSP_MAX_QUEUE_SIZE", "-5")
+    with caplog.at_level(logging.WARNING):
+        providers = build_providers()
+    assert "OTEL_BSP_" in caplog.text
+    providers.tracer_provider.get_tracer("t").start_span("still exported").end()
+    _shutdown(providers)
+    assert json.loads((tmp_path / "spans.jsonl").read_text())["name"] == "still exported"
