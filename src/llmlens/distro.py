@@ -43,6 +43,9 @@ class LlmlensDistro(BaseDistro):
     def _configure(self, **kwargs: Any) -> None:
         try:
             apply_environment_defaults(os.environ)
+            # with another configurator installed (e.g. beside opentelemetry-distro)
+            # the first one found would win: the llmlens distro brings its own
+            os.environ.setdefault("OTEL_PYTHON_CONFIGURATOR", "llmlens")
         except Exception:  # noqa: BLE001 - fail open: never break the user's start-up
             _log.warning("llmlens: could not apply default settings", exc_info=True)
         try:

@@ -85,10 +85,15 @@ def check_distro_selection(findings: Findings, environ: Mapping[str, str]) -> No
     from opentelemetry.util._importlib_metadata import entry_points
 
     findings.section("opentelemetry-instrument set-up")
+    distro = None
     for group, variable in (("opentelemetry_distro", "OTEL_PYTHON_DISTRO"),
                             ("opentelemetry_configurator", "OTEL_PYTHON_CONFIGURATOR")):
         names = [ep.name for ep in entry_points(group=group)]
         chosen = environ.get(variable) or (names[0] if names else None)
+        if group == "opentelemetry_distro":
+            distro = chosen
+        elif distro == "llmlens" and not environ.get(variable) and "llmlens" in names:
+            chosen = "llmlens"  # the llmlens distro selects its own configurator
         findings.item(f"{group}: {', '.join(names) or 'none'} (used: {chosen or 'none'})")
         if chosen != "llmlens":
             findings.problem(

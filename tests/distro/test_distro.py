@@ -125,3 +125,30 @@ def test_disabled_instrumentor_is_not_warned_about(tmp_path):
     assert "llmlens_openai is skipped" not in result.stderr
     assert "llmlens_anthropic failed" not in result.stderr
     assert "instrumented: ['working']" in result.stdout
+
+
+OTHER_CONFIGURATOR = """
+class Other:
+    def configure(self, **kwargs):
+        print("other configurator ran")
+"""
+
+
+def test_llmlens_configurator_wins_over_another_installed_one(tmp_path):
+    site = tmp_path / "site"
+    make_dist(site, "aaa-other-configurator",
+              entry_points={"opentelemetry_configurator": {"configurator": "other_conf:Other"}},
+              modules={"other_conf.py": OTHER_CONFIGURATOR})
+    (tmp_path / "app.py").write_text(
+        "from opentelemetry import trace\n"
+        "trace.get_tracer('t').start_span('configured by llmlens').end()\n")
+    env = clean_env(PYTHONPATH=str(site), OTEL_TRACES_EXPORTER="llmlens_jsonl",
+                    LLMLENS_JSONL_PATH="spans.jsonl")
+    result = run([bin_path("opentelemetry-instrument"), sys.executable, "app.py"], env=env,
+                 cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "other configurator ran" not in result.stdout
+    assert "configured by llmlens" in (tmp_path / "spans.jsonl").read_text()
+    doctor = run([sys.executable, "-m", "llmlens.cli", "doctor"], env=env)
+    assert "opentelemetry_configurator: " in doctor.stdout
+    assert "(used: llmlens)" in doctor.stdout.split("opentelemetry_configurator: ")[1]
