@@ -43,6 +43,8 @@ class LlmlensConfigurator(_OTelSDKConfigurator):
     providers: Providers | None = None
 
     def _configure(self, **kwargs: Any) -> None:
+        if os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+            return  # the user switched OpenTelemetry off: set nothing up
         if os.environ.get("OTEL_CONFIG_FILE"):
             # declarative configuration: the SDK's own path, unchanged
             super()._configure(**kwargs)

@@ -163,3 +163,16 @@ def test_invalid_batch_settings_fall_back_to_defaults(monkeypatch, tmp_path, cap
     providers.tracer_provider.get_tracer("t").start_span("still exported").end()
     _shutdown(providers)
     assert json.loads((tmp_path / "spans.jsonl").read_text())["name"] == "still exported"
+
+
+def test_sdk_disabled_sets_nothing_up(monkeypatch):
+    from opentelemetry import trace
+
+    from llmlens.configurator import LlmlensConfigurator
+
+    monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "llmlens_jsonl")
+    before = trace.get_tracer_provider()
+    LlmlensConfigurator().configure()
+    assert LlmlensConfigurator.providers is None
+    assert trace.get_tracer_provider() is before
