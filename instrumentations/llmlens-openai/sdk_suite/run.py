@@ -36,7 +36,7 @@ def fetch_sdist(version: str, into: Path) -> Path:
         try:
             tar.extractall(into, filter="data")
         except TypeError:  # Python without extraction filters
-            tar.extractall(into)  # noqa: S202 - an sdist we just downloaded from PyPI
+            tar.extractall(into)  # an sdist just downloaded from PyPI
     return into / f"openai-{version}"
 
 
