@@ -12,11 +12,12 @@ beneath it, so tokens and cost are counted once.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
-import sys
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import wrapt
@@ -24,7 +25,7 @@ from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 
 from llmlens_langchain.package import _instruments
 from llmlens_langchain.version import __version__
-from llmlens_semconv import Emitter
+from llmlens_semconv import Emitter, lazy
 
 _log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             # BaseInstrumentor is a singleton: keep state across re-inits
             self._wrapped: list[tuple[type, str, Any]] = []
             self._handler: Any = None
-            self._graph_hooks_registered = False
+            self._pending: list[lazy.Pending] = []
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return _instruments
@@ -122,8 +123,6 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         return self._handler
 
     def _instrument(self, **kwargs: Any) -> None:
-        from llmlens_langchain.handler import LlmlensCallbackHandler
-
         emitter = Emitter(
             "llmlens_langchain", __version__,
             tracer_provider=kwargs.get("tracer_provider"),
@@ -131,18 +130,21 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             logger_provider=kwargs.get("logger_provider"),
             content=kwargs.get("content"),
         )
+        # LangChain is patched when the application imports it (at once if it
+        # has); the callback may run right here, so the list exists first
+        self._pending = []
+        self._pending.append(
+            lazy.when_imported("langchain_core", functools.partial(self._patch_core, emitter)))
+
+    def _patch_core(self, emitter: Emitter, module: ModuleType) -> None:
+        from llmlens_langchain.handler import LlmlensCallbackHandler
+
         self._handler = LlmlensCallbackHandler(emitter)
         for target in _targets(self._handler):
             self._wrap(target)
-        if not self._graph_hooks_registered:
-            # fires at once for a module already imported, else on its import
-            self._graph_hooks_registered = True
-            for module in _GRAPH_NODE_MODULES:
-                wrapt.register_post_import_hook(self._wrap_graph_nodes, module)
-        else:
-            for module in _GRAPH_NODE_MODULES:
-                if module in sys.modules:
-                    self._wrap_graph_nodes(sys.modules[module])
+        # LangGraph is optional: its node runnables are patched on its import
+        for name in _GRAPH_NODE_MODULES:
+            self._pending.append(lazy.when_imported(name, self._wrap_graph_nodes))
 
     def _wrap_graph_nodes(self, module: Any) -> None:
         if self._handler is None or not self._handler.enabled:
@@ -167,6 +169,8 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
                        target.module, target.cls, target.method, exc_info=True)
 
     def _uninstrument(self, **kwargs: Any) -> None:
+        while self._pending:
+            self._pending.pop().cancel()
         if self._handler is not None:
             # managers created before keep the handler: it goes quiet
             self._handler.enabled = False
