@@ -100,7 +100,7 @@ def test_a_failing_event_reader_never_breaks_the_query(telemetry, index, monkeyp
 
     answer = engine.query(QUESTION)
 
-    assert "".join(answer.response_gen) == "text text text"
+    assert "".join(answer.response_gen).strip() == "text text text"
 
 
 def test_no_growth_over_thousands_of_queries(telemetry, index):
@@ -152,5 +152,9 @@ def test_stream_spans_end_when_the_response_is_dropped_unread(telemetry, index):
     gc.collect()
 
     names = sorted(s.name.split(" ")[0] for s in telemetry.spans())
-    assert names == ["embeddings", "invoke_workflow", "retrieval", "synthesize"]
-    assert LlamaIndexInstrumentor.tracer().open == {}
+    # older releases start the LLM stream inside the query, newer ones when read
+    assert [n for n in names if n != "text_completion"] == [
+        "embeddings", "invoke_workflow", "retrieval", "synthesize"]
+    tracer = LlamaIndexInstrumentor.tracer()
+    assert tracer.open == {}
+    assert tracer.streams == {}

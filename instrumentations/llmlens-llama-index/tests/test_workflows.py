@@ -1,7 +1,6 @@
 """Workflows keep parent-child links: the run, its steps (concurrent ones
 too) and the LLM calls inside them are one trace."""
 
-from __future__ import annotations
 
 import asyncio
 

@@ -10,15 +10,17 @@ span nests under theirs and carries the usage, so tokens count once.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Collection
+from types import ModuleType
 from typing import Any
 
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
 
 from llmlens_llama_index.package import _instruments
 from llmlens_llama_index.version import __version__
-from llmlens_semconv import ContentPolicy, Emitter, hooks
+from llmlens_semconv import ContentPolicy, Emitter, hooks, lazy
 
 _log = logging.getLogger(__name__)
 
@@ -38,16 +40,12 @@ class LlamaIndexInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     _span_handler: Any = None
     _event_handler: Any = None
     _tracer: Any = None
+    _pending: Any = None
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return _instruments
 
     def _instrument(self, **kwargs: Any) -> None:
-        from llama_index.core.instrumentation import get_dispatcher
-
-        from llmlens_llama_index.handlers import LlmlensEventHandler, LlmlensSpanHandler
-        from llmlens_llama_index.tracer import PipelineTracer
-
         content = kwargs.get("content")
         emitter = Emitter(
             SCOPE, __version__,
@@ -56,6 +54,16 @@ class LlamaIndexInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             logger_provider=kwargs.get("logger_provider"),
             content=content if isinstance(content, ContentPolicy) else None,
         )
+        # LlamaIndex is hooked when the application imports it (at once if it has)
+        type(self)._pending = lazy.when_imported(
+            "llama_index.core", functools.partial(self._hook_dispatcher, emitter))
+
+    def _hook_dispatcher(self, emitter: Emitter, module: ModuleType) -> None:
+        from llama_index.core.instrumentation import get_dispatcher
+
+        from llmlens_llama_index.handlers import LlmlensEventHandler, LlmlensSpanHandler
+        from llmlens_llama_index.tracer import PipelineTracer
+
         tracer = PipelineTracer(emitter)
         span_handler = LlmlensSpanHandler(tracer)
         event_handler = LlmlensEventHandler(tracer)
@@ -68,10 +76,15 @@ class LlamaIndexInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         type(self)._event_handler = event_handler
 
     def _uninstrument(self, **kwargs: Any) -> None:
+        cls = type(self)
+        if cls._pending is not None:
+            cls._pending.cancel()
+            cls._pending = None
+        if cls._tracer is None:
+            return  # LlamaIndex was never imported: nothing was hooked
         from llama_index.core.instrumentation import get_dispatcher
 
         root = get_dispatcher()
-        cls = type(self)
         if cls._tracer is not None:
             hooks.remove_hook(cls._tracer.provider_call_ended)
         # assign new lists: the dispatcher's own add_* methods do the same

@@ -62,6 +62,11 @@ class Traced:
     sticky: Attachment | None = None
     # where a stream that could not be made current is being consumed
     consumer: tuple[int, int] | None = None
+    # an LLM stream started inside this step and read after it returned
+    stream_child: Traced | None = None
+    # a method that returned a Future: where it was entered (its run goes on
+    # in tasks it created; the caller's context is not inside it)
+    entered_by: tuple[int, int] | None = None
     # filled in by events while the step runs
     llm_response: Any = None
     finish_reasons: list[str] = field(default_factory=list)
@@ -90,13 +95,16 @@ class PipelineTracer:
 
     def enter(self, span_id: str, bound_args: Any, instance: Any, parent_id: str | None) -> None:
         parent = self._traced(parent_id) if parent_id else None
+        if parent is not None and parent.entered_by is not None and parent.entered_by == owner():
+            # LlamaIndex leaves its span id set in the caller of a method
+            # that returned a Future: that caller is not inside the run
+            parent = None
         if parent is None:
             parent = _step_in_context()
         method = method_of(span_id)
         step = classify(instance, method)
-        if (
-            step is None and instance is None and parent is not None
-            and parent.step in _WORKFLOWS and is_step_of(span_id, parent.instance_type)
+        if step is None and parent is not None and _is_workflow_step(
+            span_id, instance, method, parent
         ):
             step = Step.WORKFLOW_STEP
         if step is None or (
@@ -112,7 +120,9 @@ class PipelineTracer:
         call = self.emitter.start(request, parent=parent_ctx)
         traced = Traced(step, call, id(instance), type(instance), call.context(parent_ctx))
         traced.ctx = otel_context.set_value(_STEP_KEY, traced, traced.ctx)
-        if not returns_future(bound_args, instance, method):
+        if returns_future(bound_args, instance, method):
+            traced.entered_by = owner()
+        else:
             traced.attachment = Attachment(traced.ctx)
         self.open[span_id] = traced
 
@@ -149,7 +159,10 @@ class PipelineTracer:
         kind = type(event).__name__
         if kind in ("LLMChatInProgressEvent", "LLMCompletionInProgressEvent"):
             traced.call.chunk()
-            if traced.consumer is None and traced.sticky is None and span_id in self.streams:
+            if (
+                traced.consumer is None and span_id in self.streams
+                and _step_in_context() is not traced
+            ):
                 traced.consumer = owner()
                 self.consuming[traced.consumer] = traced
             self._take_llm_response(traced, event)
@@ -297,6 +310,9 @@ class PipelineTracer:
         scope = enclosing_scope()
         if scope is not None:
             traced.sticky = Attachment(traced.ctx, within=scope)
+            enclosing = otel_context.get_value(_STEP_KEY, scope.ctx)
+            if isinstance(enclosing, Traced):
+                enclosing.stream_child = traced
         try:
             traced.stream_end = weakref.finalize(
                 stream, self._end_stream, span_id, None, END_ABANDONED)
@@ -325,12 +341,28 @@ class PipelineTracer:
         for attr in ("response_gen", "chat_stream", "achat_stream"):
             stream = getattr(result, attr, None) if not isinstance(result, dict) else None
             if _is_stream(stream):
+                # read later, the stream runs its LLM call: that call's
+                # context is current while it does, else this step's
+                child = traced.stream_child
+                live = child is not None and not child.call.ended
+                ctx = child.ctx if live else traced.ctx
                 try:
-                    setattr(result, attr, keep_open(stream, traced.call, traced.ctx))
+                    setattr(result, attr, keep_open(stream, traced.call, ctx))
                 except (AttributeError, TypeError):
                     return False
                 return True
         return False
+
+
+def _is_workflow_step(span_id: str, instance: Any, method: str, parent: Traced) -> bool:
+    """A step function of the workflow (or agent) run that is the parent:
+    a bound method of the workflow (older releases) or a function named
+    after a class of the workflow (llama-index-workflows)."""
+    if parent.step not in _WORKFLOWS or method.startswith("_"):
+        return False
+    if instance is None:
+        return is_step_of(span_id, parent.instance_type)
+    return id(instance) == parent.instance_id
 
 
 def _step_in_context() -> Traced | None:
