@@ -61,6 +61,7 @@ class LlmlensDistro(BaseDistro):
         from llmlens.instrumentors import LLMLENS_INSTRUMENTORS
 
         if entry_point.name not in LLMLENS_INSTRUMENTORS:
+            _warn_if_duplicate(entry_point)
             super().load_instrumentor(entry_point, **kwargs)
             return
         try:
@@ -70,3 +71,20 @@ class LlmlensDistro(BaseDistro):
         except Exception:  # noqa: BLE001 - fail open
             _log.warning("llmlens: instrumentor %s failed to load and is skipped",
                          entry_point.name, exc_info=True)
+
+
+def _warn_if_duplicate(entry_point: Any) -> None:
+    """Another vendor's instrumentor of a library one of ours covers would
+    record every call twice (two spans, tokens and cost counted twice)."""
+    try:
+        from llmlens.instrumentors import overlapping_llmlens_instrumentors
+
+        overlaps = overlapping_llmlens_instrumentors(entry_point, os.environ)
+    except Exception:  # noqa: BLE001 - a check, never a reason to fail
+        _log.debug("llmlens: duplicate check failed for %s", entry_point.name, exc_info=True)
+        return
+    for ours, libraries in sorted(overlaps.items()):
+        _log.warning(
+            "llmlens: %s also instruments %s, like %s: calls will be recorded twice; "
+            "set OTEL_PYTHON_DISABLED_INSTRUMENTATIONS=%s (or %s) to keep one",
+            entry_point.name, ", ".join(sorted(libraries)), ours, entry_point.name, ours)

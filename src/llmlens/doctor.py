@@ -20,6 +20,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import IO, Any
 
 from llmlens.instrumentors import (
+    COVERED_LIBRARIES,
     LLMLENS_EXTRAS,
     LLMLENS_INSTRUMENTORS,
     check_library,
@@ -38,13 +39,6 @@ VERSIONED_PACKAGES = (
     "opentelemetry-exporter-otlp-proto-grpc",
     "opentelemetry-exporter-otlp-proto-http",
 )
-# libraries one of our instrumentors covers, with their umbrella packages
-_COVERED_LIBRARIES = {
-    "llmlens_openai": {"openai"},
-    "llmlens_anthropic": {"anthropic"},
-    "llmlens_langchain": {"langchain-core", "langchain"},
-    "llmlens_llama_index": {"llama-index-core", "llama-index"},
-}
 _OTLP_PORTS = {"grpc": 4317, "http/protobuf": 4318}
 _SIGNALS = ("traces", "metrics", "logs")
 
@@ -135,7 +129,7 @@ def check_instrumentors(findings: Findings, environ: Mapping[str, str]) -> None:
             libraries = instrumented_libraries(dist) if dist is not None else set()
         except Exception:  # noqa: BLE001 - a broken metadata file is not our problem
             continue
-        for ours_name, covered in _COVERED_LIBRARIES.items():
+        for ours_name, covered in COVERED_LIBRARIES.items():
             overlap = libraries & covered
             if not overlap or ours_name not in ours:
                 continue

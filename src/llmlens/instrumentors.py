@@ -23,6 +23,15 @@ LLMLENS_INSTRUMENTORS: dict[str, str] = {
     "llmlens_llama_index": "llama-index-core",
 }
 
+# the distributions one of our instrumentors covers (with their umbrella packages):
+# another instrumentor of these would record the same calls twice
+COVERED_LIBRARIES: dict[str, frozenset[str]] = {
+    "llmlens_openai": frozenset({"openai"}),
+    "llmlens_anthropic": frozenset({"anthropic"}),
+    "llmlens_langchain": frozenset({"langchain-core", "langchain"}),
+    "llmlens_llama_index": frozenset({"llama-index-core", "llama-index"}),
+}
+
 # the extra of llmlens that installs each instrumentor
 LLMLENS_EXTRAS: dict[str, str] = {
     "llmlens_openai": "openai",
@@ -154,3 +163,25 @@ def warn_about_skipped_instrumentors(environ: Any) -> list[str]:
             )
             warned.append(entry_point.name)
     return warned
+
+
+def overlapping_llmlens_instrumentors(entry_point: Any, environ: Any) -> dict[str, set[str]]:
+    """For another vendor's instrumentor: which of our installed, enabled
+    instrumentors cover a library it instruments too (name -> libraries)."""
+    if entry_point.name in LLMLENS_INSTRUMENTORS:
+        return {}
+    disabled = disabled_instrumentations(environ)
+    if "*" in disabled or entry_point.name in disabled:
+        return {}
+    dist = distribution_of(entry_point)
+    libraries = instrumented_libraries(dist) if dist is not None else set()
+    if not libraries:
+        return {}
+    ours = {ep.name for ep in instrumentor_entry_points()
+            if ep.name in LLMLENS_INSTRUMENTORS and ep.name not in disabled}
+    overlaps = {}
+    for name in ours:
+        common = libraries & COVERED_LIBRARIES[name]
+        if common:
+            overlaps[name] = common
+    return overlaps

@@ -152,3 +152,29 @@ def test_llmlens_configurator_wins_over_another_installed_one(tmp_path):
     doctor = run([sys.executable, "-m", "llmlens.cli", "doctor"], env=env)
     assert "opentelemetry_configurator: " in doctor.stdout
     assert "(used: llmlens)" in doctor.stdout.split("opentelemetry_configurator: ")[1]
+
+
+def test_another_instrumentor_of_the_same_library_is_warned_about(tmp_path):
+    site = tmp_path / "site"
+    noop = "class Noop:\n    def instrument(self, **kwargs):\n        pass\n"
+    make_dist(site, "openai", "9.9.9", modules={"noop_instrumentors.py": noop})
+    make_dist(site, "llmlens-openai", "0.1.0",
+              entry_points={"opentelemetry_instrumentor": {
+                  "llmlens_openai": "noop_instrumentors:Noop"}},
+              requires=['openai>=1; extra == "instruments"'])
+    make_dist(site, "acme-openai-instrumentation", "2.0.0",
+              entry_points={"opentelemetry_instrumentor": {
+                  "acme_openai": "noop_instrumentors:Noop"}},
+              requires=['openai>=1; extra == "instruments"'])
+    (tmp_path / "app.py").write_text("print('ok')\n")
+    base = dict(PYTHONPATH=str(site), OTEL_TRACES_EXPORTER="none",
+                OTEL_METRICS_EXPORTER="none", OTEL_LOGS_EXPORTER="none")
+    command = [bin_path("opentelemetry-instrument"), sys.executable, "app.py"]
+    result = run(command, env=clean_env(**base), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "ok\n"
+    assert ("llmlens: acme_openai also instruments openai, like llmlens_openai: "
+            "calls will be recorded twice") in result.stderr
+    quiet = run(command, env=clean_env(OTEL_PYTHON_DISABLED_INSTRUMENTATIONS="acme_openai",
+                                       **base), cwd=tmp_path)
+    assert "recorded twice" not in quiet.stderr
