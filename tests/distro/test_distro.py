@@ -178,3 +178,21 @@ def test_another_instrumentor_of_the_same_library_is_warned_about(tmp_path):
     quiet = run(command, env=clean_env(OTEL_PYTHON_DISABLED_INSTRUMENTATIONS="acme_openai",
                                        **base), cwd=tmp_path)
     assert "recorded twice" not in quiet.stderr
+
+
+def test_importing_the_distro_is_cheap():
+    """opentelemetry-instrument imports the distro in every process: beyond
+    what the loader imports anyway, it must not pull in the SDK or exporters."""
+    code = (
+        "import sys\n"
+        "import llmlens, opentelemetry.instrumentation.distro\n"  # imported by the loader
+        "before = set(sys.modules)\n"
+        "import llmlens.distro\n"
+        "heavy = [m for m in set(sys.modules) - before if m.startswith(("
+        "'opentelemetry.sdk', 'opentelemetry.exporter', 'llmlens_semconv', 'grpc', "
+        "'llmlens.economics', 'packaging'))]\n"
+        "print(sorted(heavy))\n"
+    )
+    result = run([sys.executable, "-c", code], env=clean_env())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "[]\n"

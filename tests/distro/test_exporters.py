@@ -36,7 +36,8 @@ def _chat_under_a_request(provider, emitter, *, fail=False):
         call.chunk()
         call.span.set_attribute(n.LLMLENS_COST_USD, 0.000123)
         call.finish(Response(model="gpt-4o-mini-2024-07-18",
-                             usage=Usage(input_tokens=12, output_tokens=34)))
+                             usage=Usage(input_tokens=12, output_tokens=34,
+                                         cache_read_input_tokens=8)))
         tool = emitter.start(Request(operation=n.OP_EXECUTE_TOOL, tool_name="lookup"))
         if fail:
             tool.fail(TimeoutError("backend slow"))
@@ -70,7 +71,7 @@ def test_console_tree_shows_model_tokens_cost_ttft_and_errors():
     chat = lines[2]
     assert chat.startswith("   ├─ chat gpt-4o-mini · ")
     assert "model gpt-4o-mini-2024-07-18" in chat
-    assert "tokens 12 in / 34 out" in chat
+    assert "tokens 12 in (8 cached) / 34 out" in chat
     assert "$0.000123" in chat
     assert "ttft " in chat
     assert lines[3].startswith("   └─ execute_tool lookup · ")

@@ -54,7 +54,9 @@ def describe(span: ReadableSpan) -> str:
     if input_tokens is not None or output_tokens is not None:
         shown_in = "?" if input_tokens is None else input_tokens
         shown_out = "?" if output_tokens is None else output_tokens
-        parts.append(f"tokens {shown_in} in / {shown_out} out")
+        cached = attrs.get(n.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS)
+        cached_note = f" ({cached} cached)" if cached else ""
+        parts.append(f"tokens {shown_in} in{cached_note} / {shown_out} out")
     elif attrs.get(n.LLMLENS_USAGE_DELEGATED):
         parts.append("tokens counted below")
     cost = attrs.get(n.LLMLENS_COST_USD)
