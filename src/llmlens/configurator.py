@@ -47,7 +47,11 @@ class LlmlensConfigurator(_OTelSDKConfigurator):
             return  # the user switched OpenTelemetry off: set nothing up
         if os.environ.get("OTEL_CONFIG_FILE"):
             # declarative configuration: the SDK's own path, unchanged
-            super()._configure(**kwargs)
+            try:
+                super()._configure(**kwargs)
+            except Exception as exc:  # noqa: BLE001 - fail open
+                _log.warning("llmlens: OTEL_CONFIG_FILE could not be applied (%s); "
+                             "the app runs without telemetry", exc)
             return
         try:
             providers = build_providers(kwargs.get("auto_instrumentation_version"))

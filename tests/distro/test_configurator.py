@@ -176,3 +176,12 @@ def test_sdk_disabled_sets_nothing_up(monkeypatch):
     LlmlensConfigurator().configure()
     assert LlmlensConfigurator.providers is None
     assert trace.get_tracer_provider() is before
+
+
+def test_unusable_config_file_is_a_warning(monkeypatch, tmp_path, caplog):
+    from llmlens.configurator import LlmlensConfigurator
+
+    monkeypatch.setenv("OTEL_CONFIG_FILE", str(tmp_path / "missing.yaml"))
+    with caplog.at_level(logging.WARNING):
+        LlmlensConfigurator().configure()
+    assert "OTEL_CONFIG_FILE could not be applied" in caplog.text

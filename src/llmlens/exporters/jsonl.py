@@ -27,7 +27,8 @@ class JsonLinesSpanExporter(SpanExporter):
     process that makes no span creates no file."""
 
     def __init__(self, path: str | None = None) -> None:
-        self.path = path or os.environ.get(PATH_VARIABLE) or DEFAULT_PATH
+        # resolved now: the app may change its working directory later
+        self.path = os.path.abspath(path or os.environ.get(PATH_VARIABLE) or DEFAULT_PATH)
         self._file: IO[str] | None = None
         self._lock = threading.Lock()
         self._closed = False
