@@ -1,6 +1,6 @@
-"""One global tracer provider (so an SDK's own tracing, which uses the global
-provider, would be caught by the scans too), fresh meter and logger
-providers per test."""
+"""Global tracer and logger providers (so an SDK's own tracing, and the
+manual API, which use the global ones, are caught by the scans too), a fresh
+meter provider per test."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from opentelemetry import trace
+from opentelemetry._logs import set_logger_provider
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
@@ -22,15 +23,18 @@ _SPANS = InMemorySpanExporter()
 _TRACER_PROVIDER = TracerProvider()
 _TRACER_PROVIDER.add_span_processor(SimpleSpanProcessor(_SPANS))
 trace.set_tracer_provider(_TRACER_PROVIDER)
+_LOGS = InMemoryLogRecordExporter()
+_LOGGER_PROVIDER = LoggerProvider()
+_LOGGER_PROVIDER.add_log_record_processor(SimpleLogRecordProcessor(_LOGS))
+set_logger_provider(_LOGGER_PROVIDER)
 
 
 @pytest.fixture
 def telemetry() -> Iterator[Telemetry]:
     _SPANS.clear()
-    logs = InMemoryLogRecordExporter()
-    logger_provider = LoggerProvider()
-    logger_provider.add_log_record_processor(SimpleLogRecordProcessor(logs))
+    _LOGS.clear()
     reader = InMemoryMetricReader()
-    yield Telemetry(_TRACER_PROVIDER, MeterProvider(metric_readers=[reader]), logger_provider,
-                    _SPANS, reader, logs)
+    yield Telemetry(_TRACER_PROVIDER, MeterProvider(metric_readers=[reader]), _LOGGER_PROVIDER,
+                    _SPANS, reader, _LOGS)
     _SPANS.clear()
+    _LOGS.clear()

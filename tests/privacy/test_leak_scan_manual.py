@@ -56,6 +56,7 @@ def run_steps(marker: str) -> None:
         return plan(f"task {question}")
 
     answer(f"user {marker}")
+    llmlens.feedback(thumbs_up=False, comment=f"feedback {marker}")
 
 
 def test_content_off_no_marker_from_the_manual_api(manual: Any, telemetry: Telemetry) -> None:
@@ -64,6 +65,7 @@ def test_content_off_no_marker_from_the_manual_api(manual: Any, telemetry: Telem
     names = {s.name for s in telemetry.spans()}
     assert {"invoke_workflow answer", "invoke_agent planner", "execute_tool lookup",
             "execute_tool broken", "retrieval docs"} <= names
+    assert any(r.event_name == "gen_ai.evaluation.result" for r in telemetry.logs())
     assert MARKER not in exported_text(telemetry)
 
 
@@ -74,6 +76,7 @@ def test_content_on_manual_api_records_redacted_arguments(
     run_steps(f"{MARKER} call +1 415 555 0134")
     text = exported_text(telemetry)
     assert f"args {MARKER} call <PHONE>" in text
+    assert f"feedback {MARKER} call <PHONE>" in text
     assert "555 0134" not in text
 
 
