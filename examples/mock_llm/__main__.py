@@ -7,6 +7,11 @@ import signal
 import sys
 import threading
 from dataclasses import replace
+from pathlib import Path
+
+if not __package__:
+    # Run as `python examples/mock_llm`: make the package importable by name.
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mock_llm.config import FAULT_KINDS, config_from_env, parse_kinds
 from mock_llm.server import start_server
