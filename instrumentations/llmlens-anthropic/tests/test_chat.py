@@ -171,7 +171,11 @@ def test_thinking_becomes_reasoning_parts(captured, api, stream):
              "signature": "EqQBCgIYAhIM1gbcDa9GJwZA2b3h"},
             {"type": "text", "text": "4"},
         ]))
-    kwargs = m.chat_kwargs(thinking={"type": "enabled", "budget_tokens": 2048})
+    thinking = {"type": "enabled", "budget_tokens": 2048}
+    if "thinking" in inspect.signature(anthropic.resources.messages.Messages.create).parameters:
+        kwargs = m.chat_kwargs(thinking=thinking)
+    else:
+        kwargs = m.chat_kwargs(extra_body={"thinking": thinking})
     result = api.client().messages.create(**kwargs, stream=True) if stream else \
         api.client().messages.create(**kwargs)
     if stream:

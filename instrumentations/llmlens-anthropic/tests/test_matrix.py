@@ -92,7 +92,7 @@ async def test_call_matrix(instrumented, api, is_async, stream, surface, outcome
     else:
         with pytest.raises(anthropic.APIStatusError) as raised:
             await _drive(api, is_async, stream, surface)
-        assert raised.value.type == "overloaded_error"
+        assert raised.value.body["error"]["type"] == "overloaded_error"
 
     span = expect.only_span(instrumented)
     assert span.attributes[n.GEN_AI_OPERATION_NAME] == n.OP_CHAT

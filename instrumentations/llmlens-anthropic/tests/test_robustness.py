@@ -18,25 +18,29 @@ def test_tool_delta_before_its_block_start(telemetry, api, capture):
     """PITFALLS 20: an input_json_delta with no content_block_start before it."""
     from conftest import instrument
 
+    events = [
+        m.message_start(),
+        m.delta(3, {"type": "input_json_delta", "partial_json": '{"city": "Par'}),
+        m.delta(3, {"type": "input_json_delta", "partial_json": 'is"}'}),
+        m.block_start(3, {"type": "tool_use", "id": "toolu_9", "name": "weather",
+                          "input": {}}),
+        m.delta(7, {"type": "text_delta", "text": "orphan text"}),
+        ("brand_new_event", {"type": "brand_new_event", "payload": {"x": 1}}),
+        m.delta(3, {"type": "future_delta", "data": "?"}),
+        m.message_delta("tool_use", 11),
+        m.MESSAGE_STOP,
+    ]
+    api.sse(events).sse(events)
+    plain = [e.type for e in api.client().messages.create(**m.chat_kwargs(stream=True))]
+    telemetry.span_exporter.clear()  # the SDK's own span of the plain call
     instrumentor = instrument(
         telemetry, CaptureMode.SPAN_ONLY if capture else CaptureMode.NO_CONTENT)
     try:
-        api.sse([
-            m.message_start(),
-            m.delta(3, {"type": "input_json_delta", "partial_json": '{"city": "Par'}),
-            m.delta(3, {"type": "input_json_delta", "partial_json": 'is"}'}),
-            m.block_start(3, {"type": "tool_use", "id": "toolu_9", "name": "weather",
-                              "input": {}}),
-            m.delta(7, {"type": "text_delta", "text": "orphan text"}),
-            ("brand_new_event", {"type": "brand_new_event", "payload": {"x": 1}}),
-            m.delta(3, {"type": "future_delta", "data": "?"}),
-            m.message_delta("tool_use", 11),
-            m.MESSAGE_STOP,
-        ])
-        events = list(api.client().messages.create(**m.chat_kwargs(stream=True)))
-        assert len(events) == 9
+        seen = [e.type for e in api.client().messages.create(**m.chat_kwargs(stream=True))]
     finally:
         instrumentor.uninstrument()
+    # the caller sees exactly what the SDK gives without llmlens
+    assert seen == plain
     span = expect.only_span(telemetry)
     expect.ok(span)
     expect.usage(span, 25, 11)

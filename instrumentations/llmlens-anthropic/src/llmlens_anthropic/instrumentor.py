@@ -4,9 +4,11 @@ and puts back exactly what was there on ``uninstrument``."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 from collections.abc import Callable, Collection
+from types import ModuleType
 from typing import Any
 
 import wrapt
@@ -15,7 +17,7 @@ from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type:
 from llmlens_anthropic import native
 from llmlens_anthropic.package import _instruments
 from llmlens_anthropic.version import __version__
-from llmlens_semconv import ContentPolicy, Emitter
+from llmlens_semconv import ContentPolicy, Emitter, lazy
 
 _log = logging.getLogger(__name__)
 
@@ -37,12 +39,25 @@ class AnthropicInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         # construction: keep the patches of an earlier instrument()
         if not hasattr(self, "_patches"):
             self._patches: list[tuple[Any, str, bool, Any]] = []
+            self._pending: lazy.Pending | None = None
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return _instruments
 
     def _instrument(self, **kwargs: Any) -> None:
-        import anthropic
+        content = kwargs.get("content_policy")
+        emitter = Emitter(
+            SCOPE, __version__,
+            tracer_provider=kwargs.get("tracer_provider"),
+            meter_provider=kwargs.get("meter_provider"),
+            logger_provider=kwargs.get("logger_provider"),
+            content=content if isinstance(content, ContentPolicy) else None,
+        )
+        native.set_instrumented(True)
+        # the SDK is patched when the application imports it (at once if it has)
+        self._pending = lazy.when_imported("anthropic", functools.partial(self._patch_sdk, emitter))
+
+    def _patch_sdk(self, emitter: Emitter, anthropic: ModuleType) -> None:
         from anthropic import AsyncStream, Stream
 
         from llmlens_anthropic.wrappers import Adapter, SdkTypes
@@ -58,14 +73,6 @@ class AnthropicInstrumentor(BaseInstrumentor):  # type: ignore[misc]
                 continue
             raw_types.extend(getattr(module, n) for n in class_names if hasattr(module, n))
 
-        content = kwargs.get("content_policy")
-        emitter = Emitter(
-            SCOPE, __version__,
-            tracer_provider=kwargs.get("tracer_provider"),
-            meter_provider=kwargs.get("meter_provider"),
-            logger_provider=kwargs.get("logger_provider"),
-            content=content if isinstance(content, ContentPolicy) else None,
-        )
         adapter = Adapter(emitter, SdkTypes(Stream, AsyncStream, tuple(raw_types)))
 
         self._patch(_MESSAGES, "Messages", "create", adapter.create)
@@ -91,7 +98,6 @@ class AnthropicInstrumentor(BaseInstrumentor):  # type: ignore[misc]
                     native.wrap_set_option)
         self._patch("anthropic._base_client", "BaseClient", "_copy_open_telemetry",
                     native.wrap_copy_option)
-        native.set_instrumented(True)
         _log.debug("llmlens: instrumented anthropic %s", getattr(anthropic, "__version__", "?"))
 
     def _patch(
@@ -120,6 +126,9 @@ class AnthropicInstrumentor(BaseInstrumentor):  # type: ignore[misc]
                        exc_info=True)
 
     def _uninstrument(self, **kwargs: Any) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
         while self._patches:
             owner, attribute, had_own, original = self._patches.pop()
             try:
