@@ -36,9 +36,10 @@ LANGCHAIN_SCOPE = "llmlens_langchain"
 def providers(telemetry: Telemetry) -> Iterator[Telemetry]:
     """llmlens' provider instrumentors installed here, on the same pipelines."""
     instrumentors = []
-    for package, name in (("llmlens_openai", "OpenAIInstrumentor"),
-                          ("llmlens_anthropic", "AnthropicInstrumentor")):
+    for sdk, package, name in (("openai", "llmlens_openai", "OpenAIInstrumentor"),
+                               ("anthropic", "llmlens_anthropic", "AnthropicInstrumentor")):
         try:
+            importlib.import_module(sdk)
             module = importlib.import_module(package)
         except ImportError:
             continue
@@ -53,6 +54,7 @@ def providers(telemetry: Telemetry) -> Iterator[Telemetry]:
 
 
 def _openai_model(api: MockAPI) -> Any:
+    pytest.importorskip("openai")
     pytest.importorskip("llmlens_openai")
     langchain_openai = pytest.importorskip("langchain_openai")
     return langchain_openai.ChatOpenAI(
@@ -62,9 +64,9 @@ def _openai_model(api: MockAPI) -> Any:
 
 
 def _anthropic_model(api: MockAPI) -> Any:
+    anthropic = pytest.importorskip("anthropic")
     pytest.importorskip("llmlens_anthropic")
     langchain_anthropic = pytest.importorskip("langchain_anthropic")
-    anthropic = pytest.importorskip("anthropic")
     model = langchain_anthropic.ChatAnthropic(
         model="claude-haiku-4-5", api_key="sk-ant-test", max_retries=0, temperature=0.2,
         max_tokens=64)
@@ -113,6 +115,7 @@ def _scope(span: Any) -> str:
 @pytest.mark.parametrize("provider", sorted(CASES))
 async def test_usage_counted_once(providers: Telemetry, provider: str, mode: str) -> None:
     telemetry = providers
+    pytest.importorskip(provider)  # the SDK, named like its provider
     make_api, make_model, provider_name, request_model, response_model, \
         input_tokens, output_tokens, finish = CASES[provider]
     api = make_api()
@@ -181,6 +184,7 @@ async def test_provider_span_takes_the_usage(
     providers: Telemetry, provider: str, mode: str,
 ) -> None:
     telemetry = providers
+    pytest.importorskip(provider)
     make_api, make_model, *_, input_tokens, output_tokens, _finish = CASES[provider]
     api = make_api()
     await _run(ChatPromptTemplate.from_messages([("user", "{q}")]) | make_model(api)

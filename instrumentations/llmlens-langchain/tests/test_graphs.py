@@ -60,11 +60,11 @@ def _nested_graph(seen: dict[str, int]) -> Any:
     def build(child: Any) -> Any:
         graph = StateGraph(State)
         graph.add_node("outer", outer)
-        graph.add_node("child", child.compile(name="child"))
+        graph.add_node("child", child.compile().with_config(run_name="child"))
         graph.add_edge(START, "outer")
         graph.add_edge("outer", "child")
         graph.add_edge("child", END)
-        return graph.compile(name="parent")
+        return graph.compile().with_config(run_name="parent")
 
     return build(sub), build(asub)
 
@@ -135,7 +135,7 @@ def test_parallel_nodes_in_threads(telemetry: Telemetry) -> None:
         graph.add_node(name, branch(name))
         graph.add_edge(START, name)
         graph.add_edge(name, END)
-    result = graph.compile(name="fan").invoke({"items": []})
+    result = graph.compile().with_config(run_name="fan").invoke({"items": []})
     assert sorted(result["items"]) == ["left", "middle", "right"]
     for name in ("left", "right", "middle"):
         assert seen[name] == telemetry.span(name).context.span_id
