@@ -251,3 +251,28 @@ def test_without_the_sdk_instrumentor_a_stream_carries_its_usage(telemetry):
     span = one(telemetry.spans(), "chat gpt-4o-mini")
     assert span.attributes[n.GEN_AI_RESPONSE_FINISH_REASONS] == ("stop",)
     _assert_counted_once(telemetry, *CHAT_USAGE)
+
+
+def test_streaming_chat_engine_consumed_on_its_thread_counts_once(both):
+    import time
+
+    from llama_index.core.chat_engine import SimpleChatEngine
+
+    api = _api(stream=True)
+    llm = _llm(api, additional_kwargs={"stream_options": {"include_usage": True}})
+    engine = SimpleChatEngine.from_defaults(llm=llm)
+
+    response = engine.stream_chat(QUESTION)
+    text = "".join(response.response_gen)
+
+    assert text == "Paris."
+    for _ in range(100):  # the engine's own thread ends the stream
+        if len(by_name(both.spans(), "chat")) == 2:
+            break
+        time.sleep(0.01)
+    spans = both.spans()
+    ours, sdk = _llama_and_sdk_spans(both, "chat")
+    assert is_child(spans, sdk, ours)
+    assert is_child(spans, ours, one(spans, "invoke_workflow SimpleChatEngine"))
+    assert ours.attributes[n.LLMLENS_USAGE_DELEGATED] is True
+    _assert_counted_once(both, *CHAT_USAGE)

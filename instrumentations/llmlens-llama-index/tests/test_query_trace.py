@@ -227,3 +227,54 @@ def test_top_k_follows_the_retriever(telemetry, index, top_k):
     engine.query(QUESTION)
 
     assert one(telemetry.spans(), "retrieval ").attributes[n.GEN_AI_RETRIEVAL_TOP_K] == top_k
+
+
+def test_reranker_span_is_named_after_its_model(telemetry, index):
+    from llama_index.core.instrumentation import get_dispatcher
+    from llama_index.core.instrumentation.events.rerank import ReRankEndEvent, ReRankStartEvent
+    from llama_index.core.postprocessor.types import BaseNodePostprocessor
+
+    dispatcher = get_dispatcher("tests.rerank")
+
+    class KeepBest(BaseNodePostprocessor):
+        """A reranker as rerank integrations write them: ReRank events around
+        the reordering."""
+
+        def _postprocess_nodes(self, nodes, query_bundle=None):
+            dispatcher.event(ReRankStartEvent(
+                query=query_bundle, nodes=nodes, top_n=1, model_name="tiny-reranker"))
+            best = sorted(nodes, key=lambda node: node.score or 0.0, reverse=True)[:1]
+            dispatcher.event(ReRankEndEvent(nodes=best))
+            return best
+
+    engine = index.as_query_engine(
+        llm=MockLLM(max_tokens=1), similarity_top_k=3, node_postprocessors=[KeepBest()])
+    telemetry.clear()
+
+    engine.query(QUESTION)
+
+    spans = telemetry.spans()
+    rerank = one(spans, "rerank tiny-reranker")
+    assert is_child(spans, rerank, one(spans, "invoke_workflow"))
+
+
+def test_llm_call_details_event_is_opt_in(index):
+    from llmlens_llama_index import LlamaIndexInstrumentor
+    from llmlens_semconv import CaptureMode, ContentPolicy
+    from llmlens_semconv.testing import Telemetry
+
+    telemetry = Telemetry.create()
+    instrumentor = LlamaIndexInstrumentor()
+    instrumentor.instrument(
+        **telemetry.providers(), content=ContentPolicy(mode=CaptureMode.EVENT_ONLY))
+    try:
+        MockLLM(max_tokens=2).complete("say something")
+    finally:
+        instrumentor.uninstrument()
+
+    events = [r for r in telemetry.logs() if r.event_name == n.EVENT_INFERENCE_DETAILS]
+    assert len(events) == 1
+    messages = events[0].attributes[n.GEN_AI_INPUT_MESSAGES]
+    assert messages[0]["parts"][0]["content"] == "say something"
+    span = one(telemetry.spans(), "text_completion MockLLM")
+    assert n.GEN_AI_INPUT_MESSAGES not in span.attributes

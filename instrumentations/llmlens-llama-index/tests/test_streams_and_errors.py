@@ -214,3 +214,45 @@ def test_failing_tool_marks_its_span_and_raises_the_same_exception(telemetry):
     span = one(telemetry.spans(), "execute_tool broken")
     assert span.status.status_code is StatusCode.ERROR
     assert span.attributes[n.ERROR_TYPE] == "ValueError"
+
+
+def _assert_chat_engine_trace(telemetry):
+    import time
+
+    # the engine writes the answer to its memory on a thread: wait for its end
+    for _ in range(100):
+        if len(telemetry.spans()) == 2:
+            break
+        time.sleep(0.01)
+    spans = telemetry.spans()
+    engine = one(spans, "invoke_workflow SimpleChatEngine")
+    llm = one(spans, "chat MockLLM")
+    assert is_child(spans, llm, engine)
+    assert llm.attributes[n.LLMLENS_STREAM_CHUNKS] == 4
+    assert llm.attributes[n.LLMLENS_STREAM_END] == "completed"
+
+
+def test_streaming_chat_engine_is_one_trace(telemetry):
+    from llama_index.core.chat_engine import SimpleChatEngine
+
+    engine = SimpleChatEngine.from_defaults(llm=MockLLM(max_tokens=4))
+    telemetry.clear()
+
+    response = engine.stream_chat("hello")
+    tokens = list(response.response_gen)
+
+    assert len(tokens) == 4
+    _assert_chat_engine_trace(telemetry)
+
+
+async def test_async_streaming_chat_engine_is_one_trace(telemetry):
+    from llama_index.core.chat_engine import SimpleChatEngine
+
+    engine = SimpleChatEngine.from_defaults(llm=MockLLM(max_tokens=4))
+    telemetry.clear()
+
+    response = await engine.astream_chat("hello")
+    tokens = [t async for t in response.async_response_gen()]
+
+    assert len(tokens) == 4
+    _assert_chat_engine_trace(telemetry)

@@ -336,22 +336,26 @@ class PipelineTracer:
             traced.call.finish(response, end_reason=reason)
 
     def _keep_open_for_stream(self, traced: Traced, result: Any) -> bool:
-        """A streaming response (query, chat engine, agent): the step goes on
-        while its generator runs, and ends with it."""
-        for attr in ("response_gen", "chat_stream", "achat_stream"):
-            stream = getattr(result, attr, None) if not isinstance(result, dict) else None
-            if _is_stream(stream):
-                # read later, the stream runs its LLM call: that call's
-                # context is current while it does, else this step's
-                child = traced.stream_child
-                live = child is not None and not child.call.ended
-                ctx = child.ctx if live else traced.ctx
-                try:
-                    setattr(result, attr, keep_open(stream, traced.call, ctx))
-                except (AttributeError, TypeError):
-                    return False
-                return True
-        return False
+        """A streaming response of a query (``StreamingResponse``): its
+        generator runs the rest of the step after the method returned, so
+        the step goes on while it runs and ends with it.
+
+        Chat engines hand their stream to a thread or task they start before
+        returning; that copies the context, in which the LLM call is still
+        current (see ``_await_stream_end``), so they need nothing here."""
+        fields = getattr(result, "__dict__", None)
+        stream = fields.get("response_gen") if isinstance(fields, dict) else None
+        if not _is_stream(stream):
+            return False
+        # read later, the stream runs its LLM call: that call's context is
+        # current while it does when it was started inside this step
+        child = traced.stream_child
+        ctx = child.ctx if child is not None and not child.call.ended else traced.ctx
+        try:
+            result.response_gen = keep_open(stream, traced.call, ctx)
+        except (AttributeError, TypeError):
+            return False
+        return True
 
 
 def _is_workflow_step(span_id: str, instance: Any, method: str, parent: Traced) -> bool:
