@@ -1,4 +1,5 @@
-"""An OpenAI chat: a streamed answer, then a tool call round trip, for a few users.
+"""An OpenAI chat for a few users: a streamed answer, a tool call round trip, and a
+one-line summary through the Responses API.
 
 Run it instrumented, against the local mock server or the real API:
 
@@ -87,6 +88,13 @@ def answer_with_tool(client: openai.OpenAI, question: str) -> str:
     return second.choices[0].message.content or ""
 
 
+def one_line_summary(client: openai.OpenAI, text: str) -> str:
+    response = client.responses.create(
+        model=MODEL, instructions="Summarize in one line.", input=text, max_output_tokens=12
+    )
+    return response.output_text
+
+
 def main() -> None:
     if os.environ.get("OPENAI_BASE_URL"):
         os.environ.setdefault("OPENAI_API_KEY", "mock-key")  # the mock server takes any key
@@ -94,8 +102,10 @@ def main() -> None:
     cities = ["Paris", "Oslo", "Lisbon"]
     for (user_id, team), city in zip(USERS, cities, strict=True):
         with acting_as(user_id, team), tracer.start_as_current_span("chat session"):
-            print(f"[{user_id}] {streamed_answer(client, 'What does observability mean?')}")
+            answer = streamed_answer(client, "What does observability mean?")
+            print(f"[{user_id}] {answer}")
             print(f"[{user_id}] {answer_with_tool(client, f'What is the weather in {city}?')}")
+            print(f"[{user_id}] summary: {one_line_summary(client, answer)}")
 
 
 if __name__ == "__main__":

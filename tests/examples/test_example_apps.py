@@ -62,9 +62,11 @@ def test_openai_chat_tree(server, setup, tmp_path):
     for session in sessions:
         below = tree.descendants(session)
         chats = with_operation(below, "chat")
-        assert [span["name"] for span in chats] == ["chat gpt-4o-mini"] * 3
+        assert [span["name"] for span in chats] == ["chat gpt-4o-mini"] * 4
         assert all(tree.parent(span) is session for span in chats)
         assert all(span["attributes"]["gen_ai.provider.name"] == "openai" for span in chats)
+        api_types = sorted(span["attributes"].get("openai.api.type") for span in chats)
+        assert api_types == ["chat_completions"] * 3 + ["responses"]
         streamed = [span for span in chats if span["attributes"].get("gen_ai.request.stream")]
         assert len(streamed) == 1
         assert streamed[0]["attributes"]["gen_ai.usage.output_tokens"] > 0
