@@ -3,9 +3,12 @@
 
 The tests come from the sdist of the installed openai release, downloaded
 into a temporary directory. Tests that need the API mock server
-(tests/api_resources) are left out. Usage:
+(tests/api_resources) are left out. By default the run keeps the test files
+that call a method llmlens wraps, less a few large ones about other helpers
+(tool runners, computer/browser tools, Bedrock/Vertex auth); ``--all`` runs
+every file that needs no mock server. Usage:
 
-    python run.py [--keep] [--workers N] [extra pytest args]
+    python run.py [--all] [--keep] [--workers N] [extra pytest args]
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import argparse
 import importlib.metadata
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -22,7 +26,27 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-NEEDS_MOCK_SERVER = ("tests/api_resources",)
+NEEDS_MOCK_SERVER = "tests/api_resources"
+# a test file that calls one of the methods llmlens wraps
+CALLS_WRAPPED = re.compile(
+    r"chat\.completions\.(create|parse|stream)|\.responses\.(create|parse|stream)"
+    r"|embeddings\.create|\bcompletions\.create")
+# large files about other helpers: minutes of runtime, little of ours exercised
+OFF_TOPIC = re.compile(
+    r"tool_runner|test_computer|test_browser|test_bedrock|test_vertex|azure_deployment_path")
+
+
+def select_tests(source: Path, everything: bool) -> list[str]:
+    if everything:
+        return ["tests", f"--ignore={NEEDS_MOCK_SERVER}"]
+    chosen = []
+    for path in sorted((source / "tests").rglob("test_*.py")):
+        relative = path.relative_to(source).as_posix()
+        if relative.startswith(NEEDS_MOCK_SERVER) or OFF_TOPIC.search(relative):
+            continue
+        if CALLS_WRAPPED.search(path.read_text(encoding="utf-8", errors="replace")):
+            chosen.append(relative)
+    return chosen
 
 
 def fetch_sdist(version: str, into: Path) -> Path:
@@ -41,7 +65,8 @@ def fetch_sdist(version: str, into: Path) -> Path:
 
 
 def run_suite(source: Path, label: str, instrumented: bool, workers: int,
-              extra: list[str], workdir: Path) -> tuple[dict[str, str], int | None, float]:
+              selection: list[str], extra: list[str], workdir: Path,
+              ) -> tuple[dict[str, str], int | None, float]:
     outcomes = workdir / f"{label}.json"
     spans = workdir / f"{label}.spans"
     env = dict(os.environ)
@@ -50,13 +75,12 @@ def run_suite(source: Path, label: str, instrumented: bool, workers: int,
     env["LLMLENS_SDK_OUTCOMES"] = str(outcomes)
     env["LLMLENS_SDK_SPANS"] = str(spans)
     command = [
-        sys.executable, "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider",
+        sys.executable, "-m", "pytest", *selection, "-q", "-p", "no:cacheprovider",
         # the sdist's addopts ask for xdist's auto worker count and durations
         "-o", "addopts=", "--continue-on-collection-errors",
         "-p", "llmlens_sdk_outcomes",
         *(["-p", "llmlens_sdk_instrument"] if instrumented else []),
         *(["-n", str(workers)] if workers > 1 else []),
-        *[f"--ignore={p}" for p in NEEDS_MOCK_SERVER],
         *extra,
     ]
     started = time.monotonic()
@@ -75,6 +99,7 @@ def run_suite(source: Path, label: str, instrumented: bool, workers: int,
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--all", action="store_true", help="every file needing no mock server")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--workers", type=int, default=2, help="pytest-xdist workers")
     args, extra = parser.parse_known_args()
@@ -83,9 +108,13 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="llmlens-openai-sdk-"))
     print(f"openai {version}: fetching its sdist tests", flush=True)
     source = fetch_sdist(version, workdir)
+    selection = select_tests(source, args.all)
+    print(f"running {'all tests' if args.all else f'{len(selection)} test files'} twice",
+          flush=True)
 
-    plain, _, _ = run_suite(source, "plain", False, args.workers, extra, workdir)
-    instrumented, spans, _ = run_suite(source, "llmlens", True, args.workers, extra, workdir)
+    plain, _, _ = run_suite(source, "plain", False, args.workers, selection, extra, workdir)
+    instrumented, spans, _ = run_suite(source, "llmlens", True, args.workers, selection, extra,
+                                       workdir)
 
     problems: list[str] = []
     for test in sorted(set(plain) | set(instrumented)):
