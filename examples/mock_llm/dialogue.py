@@ -7,9 +7,10 @@ Each API module turns its request into a :class:`Conversation`, asks
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from mock_llm.textgen import arguments_for, count_tokens, reply_words, summary_of_tool_result
@@ -39,6 +40,9 @@ class Conversation:
     tool_mode: ToolMode = "auto"
     forced_tool: str | None = None
     max_tokens: int | None = None
+    # Structured output: a JSON schema to fill, or plain JSON mode.
+    json_schema: dict | None = None
+    json_mode: bool = False
 
     @property
     def input_tokens(self) -> int:
@@ -56,6 +60,8 @@ class Turn:
     words: list[str]
     finish: Finish
     tool_call: ToolCall | None = None
+    # Hidden thinking of reasoning models, billed and counted within the output tokens.
+    reasoning_tokens: int = 0
 
     @property
     def text(self) -> str:
@@ -65,13 +71,33 @@ class Turn:
     def output_tokens(self) -> int:
         tool_tokens = 0
         if self.tool_call is not None:
-            import json
-
             tool_tokens = count_tokens(json.dumps(self.tool_call.arguments))
-        return len(self.words) + tool_tokens
+        return len(self.words) + tool_tokens + self.reasoning_tokens
+
+
+_REASONING_MODEL = re.compile(r"^(o\d|gpt-5)")
+
+
+def is_reasoning_model(model: str) -> bool:
+    return bool(_REASONING_MODEL.match(model))
 
 
 def answer(conversation: Conversation, seed: int) -> Turn:
+    turn = _visible_answer(conversation, seed)
+    if is_reasoning_model(conversation.model):
+        return replace(turn, reasoning_tokens=8 + len(turn.words))
+    return turn
+
+
+def _visible_answer(conversation: Conversation, seed: int) -> Turn:
+    if conversation.json_schema is not None or conversation.json_mode:
+        if conversation.json_schema is not None:
+            document = arguments_for(conversation.json_schema, conversation.last_user_text)
+        else:
+            words = reply_words(seed, conversation.model, conversation.last_user_text)
+            document = {"answer": " ".join(words)}
+        # json.dumps never puts two spaces in a row: splitting on one space round-trips.
+        return Turn(words=json.dumps(document).split(" "), finish="stop")
     if conversation.tool_results:
         name, result = conversation.tool_results[-1]
         return _limited(summary_of_tool_result(name, result), conversation.max_tokens)

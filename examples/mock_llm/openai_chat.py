@@ -86,6 +86,7 @@ def chat_conversation(body: dict) -> Conversation:
     elif tool_choice in ("none", "required"):
         mode = tool_choice
     max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
+    response_format = body.get("response_format") or {}
     return Conversation(
         model=model,
         segments=segments,
@@ -95,17 +96,23 @@ def chat_conversation(body: dict) -> Conversation:
         tool_mode=mode,
         forced_tool=forced,
         max_tokens=max_tokens,
+        json_schema=(response_format.get("json_schema") or {}).get("schema")
+        if response_format.get("type") == "json_schema"
+        else None,
+        json_mode=response_format.get("type") == "json_object",
     )
 
 
-def _usage(prompt_tokens: int, completion_tokens: int, cached_tokens: int) -> dict:
+def _usage(
+    prompt_tokens: int, completion_tokens: int, cached_tokens: int, reasoning_tokens: int
+) -> dict:
     return {
         "prompt_tokens": prompt_tokens,
         "completion_tokens": completion_tokens,
         "total_tokens": prompt_tokens + completion_tokens,
         "prompt_tokens_details": {"cached_tokens": cached_tokens, "audio_tokens": 0},
         "completion_tokens_details": {
-            "reasoning_tokens": 0,
+            "reasoning_tokens": reasoning_tokens,
             "audio_tokens": 0,
             "accepted_prediction_tokens": 0,
             "rejected_prediction_tokens": 0,
@@ -141,7 +148,8 @@ def chat_completions(body: dict, ctx: EndpointContext) -> Reply:
     call_ids = [ctx.ids.new("call_") for _ in turns]
     prompt_tokens = conversation.input_tokens
     completion_tokens = sum(turn.output_tokens for turn in turns)
-    usage = _usage(prompt_tokens, completion_tokens, cached)
+    reasoning_tokens = sum(turn.reasoning_tokens for turn in turns)
+    usage = _usage(prompt_tokens, completion_tokens, cached, reasoning_tokens)
     if body.get("stream"):
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         frames = _chat_frames(completion_id, model, ctx.now, turns, call_ids, include_usage, usage)

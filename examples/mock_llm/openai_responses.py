@@ -51,6 +51,7 @@ def responses_conversation(body: dict) -> Conversation:
         for tool in body.get("tools") or []
         if tool.get("type") == "function" and tool.get("name")
     ]
+    text_format = (body.get("text") or {}).get("format") or {}
     tool_choice = body.get("tool_choice", "auto")
     mode, forced = "auto", None
     if isinstance(tool_choice, dict):
@@ -66,6 +67,8 @@ def responses_conversation(body: dict) -> Conversation:
         tool_mode=mode,
         forced_tool=forced,
         max_tokens=body.get("max_output_tokens"),
+        json_schema=text_format.get("schema") if text_format.get("type") == "json_schema" else None,
+        json_mode=text_format.get("type") == "json_object",
     )
 
 
@@ -133,7 +136,7 @@ def responses(body: dict, ctx: EndpointContext) -> Reply:
         "input_tokens": conversation.input_tokens,
         "input_tokens_details": {"cached_tokens": cached},
         "output_tokens": turn.output_tokens,
-        "output_tokens_details": {"reasoning_tokens": 0},
+        "output_tokens_details": {"reasoning_tokens": turn.reasoning_tokens},
         "total_tokens": conversation.input_tokens + turn.output_tokens,
     }
     response_id = ctx.ids.new("resp_", 48)
@@ -143,7 +146,11 @@ def responses(body: dict, ctx: EndpointContext) -> Reply:
     final_item = _output_item(turn, item_id, call_id, done=True)
     if status == "incomplete" and final_item["type"] == "message":
         final_item["status"] = "incomplete"
-    final = _response(body, response_id, ctx.now, status, [final_item], usage)
+    output = [final_item]
+    if turn.reasoning_tokens:
+        # Reasoning models put a reasoning item (summary off by default) before the answer.
+        output.insert(0, {"id": ctx.ids.new("rs_", 48), "type": "reasoning", "summary": []})
+    final = _response(body, response_id, ctx.now, status, output, usage)
     if not body.get("stream"):
         return JsonReply(final, output_tokens=turn.output_tokens)
     in_progress = _response(body, response_id, ctx.now, "in_progress", [], None)
@@ -159,13 +166,17 @@ def _stream_frames(turn: Turn, in_progress: dict, final: dict, item_id: str, cal
 
     emit("response.created", response=in_progress)
     emit("response.in_progress", response=in_progress)
-    position = {"item_id": item_id, "output_index": 0}
+    *reasoning_items, final_item = final["output"]
+    for index, item in enumerate(reasoning_items):
+        emit("response.output_item.added", output_index=index, item=item)
+        emit("response.output_item.done", output_index=index, item=item)
+    answer_index = len(reasoning_items)
+    position = {"item_id": item_id, "output_index": answer_index}
     emit(
         "response.output_item.added",
-        output_index=0,
+        output_index=answer_index,
         item=_output_item(turn, item_id, call_id, done=False),
     )
-    final_item = final["output"][0]
     if turn.tool_call:
         arguments = final_item["arguments"]
         for start in range(0, len(arguments), 8):
@@ -194,7 +205,7 @@ def _stream_frames(turn: Turn, in_progress: dict, final: dict, item_id: str, cal
             )
         emit("response.output_text.done", content_index=0, text=turn.text, logprobs=[], **position)
         emit("response.content_part.done", content_index=0, part=_text_part(turn.text), **position)
-    emit("response.output_item.done", output_index=0, item=final_item)
+    emit("response.output_item.done", output_index=answer_index, item=final_item)
     terminal = "response.incomplete" if final["status"] == "incomplete" else "response.completed"
     emit(terminal, response=final)
     return frames
