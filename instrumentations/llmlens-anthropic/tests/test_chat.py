@@ -352,3 +352,24 @@ def test_count_tokens_raw_response(instrumented, api):
         model=m.MODEL, messages=[{"role": "user", "content": "Hello"}])
     assert raw.parse().input_tokens == 7
     expect.only_span(instrumented, "messages.count_tokens")
+
+
+async def test_beta_messages(instrumented, api):
+    beta = anthropic.resources.beta.messages
+    api.json(m.message()).sse(m.text_events()).sse(m.text_events())
+    client, aclient = api.client(), api.async_client()
+    client.beta.messages.create(**m.chat_kwargs())
+    with client.beta.messages.stream(**m.chat_kwargs()) as stream:
+        assert stream.get_final_text() == "Hello there!"
+    async with aclient.beta.messages.stream(**m.chat_kwargs()) as astream:
+        assert await astream.get_final_text() == "Hello there!"
+    spans = instrumented.spans()
+    assert [s.name for s in spans] == [expect.CHAT_SPAN] * 3
+    expect.usage(spans[0], 12, 6)
+    expect.usage(spans[1], 25, 15)
+    expect.usage(spans[2], 25, 15)
+    if hasattr(beta.Messages, "count_tokens"):
+        api.json({"input_tokens": 3})
+        client.beta.messages.count_tokens(
+            model=m.MODEL, messages=[{"role": "user", "content": "x"}])
+        assert instrumented.spans()[-1].name == "beta.messages.count_tokens"

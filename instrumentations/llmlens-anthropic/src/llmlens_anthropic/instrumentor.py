@@ -24,14 +24,15 @@ _log = logging.getLogger(__name__)
 SCOPE = "llmlens.anthropic"
 
 _MESSAGES = "anthropic.resources.messages"
+_BETA_MESSAGES = "anthropic.resources.beta.messages"
 _BATCHES = "anthropic.resources.messages.batches"
 _BATCH_METHODS = ("create", "retrieve", "list", "cancel", "delete", "results")
 
 
 class AnthropicInstrumentor(BaseInstrumentor):  # type: ignore[misc]
-    """Traces ``messages.create``/``stream``/``parse`` as GenAI ``chat`` calls,
-    and ``messages.count_tokens`` and ``messages.batches.*`` as spans named
-    after the SDK method."""
+    """Traces ``messages.create``/``stream``/``parse`` (and their ``beta.``
+    twins) as GenAI ``chat`` calls, and ``messages.count_tokens`` and
+    ``messages.batches.*`` as spans named after the SDK method."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -75,16 +76,16 @@ class AnthropicInstrumentor(BaseInstrumentor):  # type: ignore[misc]
 
         adapter = Adapter(emitter, SdkTypes(Stream, AsyncStream, tuple(raw_types)))
 
-        self._patch(_MESSAGES, "Messages", "create", adapter.create)
-        self._patch(_MESSAGES, "AsyncMessages", "create", adapter.acreate)
-        self._patch(_MESSAGES, "Messages", "parse", adapter.create)
-        self._patch(_MESSAGES, "AsyncMessages", "parse", adapter.acreate)
-        self._patch(_MESSAGES, "Messages", "stream", adapter.stream)
-        self._patch(_MESSAGES, "AsyncMessages", "stream", adapter.stream)
-        self._patch(_MESSAGES, "Messages", "count_tokens",
-                    adapter.method("messages.count_tokens"))
-        self._patch(_MESSAGES, "AsyncMessages", "count_tokens",
-                    adapter.amethod("messages.count_tokens"))
+        for module, prefix in ((_MESSAGES, ""), (_BETA_MESSAGES, "beta.")):
+            self._patch(module, "Messages", "create", adapter.create)
+            self._patch(module, "AsyncMessages", "create", adapter.acreate)
+            self._patch(module, "Messages", "parse", adapter.create)
+            self._patch(module, "AsyncMessages", "parse", adapter.acreate)
+            self._patch(module, "Messages", "stream", adapter.stream)
+            self._patch(module, "AsyncMessages", "stream", adapter.stream)
+            span_name = f"{prefix}messages.count_tokens"
+            self._patch(module, "Messages", "count_tokens", adapter.method(span_name))
+            self._patch(module, "AsyncMessages", "count_tokens", adapter.amethod(span_name))
         for name in _BATCH_METHODS:
             span_name = f"messages.batches.{name}"
             self._patch(_BATCHES, "Batches", name, adapter.method(span_name))
