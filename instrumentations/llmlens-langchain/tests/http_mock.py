@@ -125,3 +125,46 @@ def anthropic_api() -> MockAPI:
 
 
 ClientFactory = Callable[[], Any]
+
+
+# --- OpenAI Responses API ------------------------------------------------------------
+
+OPENAI_RESPONSES_USAGE = {"input_tokens": 23, "input_tokens_details": {"cached_tokens": 4},
+                          "output_tokens": 9, "output_tokens_details": {"reasoning_tokens": 0},
+                          "total_tokens": 32}
+
+
+def openai_responses_api() -> MockAPI:
+    text = {"type": "output_text", "text": "Hello there", "annotations": []}
+    item = {"type": "message", "id": "msg_1", "status": "completed", "role": "assistant",
+            "content": [text]}
+    response = {
+        "id": "resp_1", "object": "response", "created_at": 1_700_000_000,
+        "status": "completed", "model": OPENAI_MODEL, "output": [item],
+        "usage": OPENAI_RESPONSES_USAGE, "error": None, "incomplete_details": None,
+        "instructions": None, "metadata": {}, "parallel_tool_calls": True,
+        "temperature": 0.2, "top_p": 1.0, "tool_choice": "auto", "tools": [],
+        "text": {"format": {"type": "text"}}, "truncation": "disabled",
+    }
+    in_progress = {**response, "status": "in_progress", "output": [], "usage": None}
+    events: list[dict[str, Any]] = [
+        {"type": "response.created", "response": in_progress},
+        {"type": "response.in_progress", "response": in_progress},
+        {"type": "response.output_item.added", "output_index": 0,
+         "item": {**item, "status": "in_progress", "content": []}},
+        {"type": "response.content_part.added", "item_id": "msg_1", "output_index": 0,
+         "content_index": 0, "part": {**text, "text": ""}},
+        {"type": "response.output_text.delta", "item_id": "msg_1", "output_index": 0,
+         "content_index": 0, "delta": "Hello"},
+        {"type": "response.output_text.delta", "item_id": "msg_1", "output_index": 0,
+         "content_index": 0, "delta": " there"},
+        {"type": "response.output_text.done", "item_id": "msg_1", "output_index": 0,
+         "content_index": 0, "text": "Hello there"},
+        {"type": "response.content_part.done", "item_id": "msg_1", "output_index": 0,
+         "content_index": 0, "part": text},
+        {"type": "response.output_item.done", "output_index": 0, "item": item},
+        {"type": "response.completed", "response": response},
+    ]
+    sse = [_sse({**event, "sequence_number": i}, event["type"])
+           for i, event in enumerate(events)]
+    return MockAPI("openai", response, sse)

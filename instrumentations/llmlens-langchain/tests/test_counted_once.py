@@ -226,3 +226,33 @@ def test_openai_call_by_hand_inside_a_tool_is_traced(providers: Telemetry) -> No
     assert n.LLMLENS_USAGE_DELEGATED not in by_hand[0].attributes
     assert telemetry.histogram_sum(n.METRIC_TOKEN_USAGE, **{
         n.GEN_AI_TOKEN_TYPE: n.TOKEN_TYPE_INPUT}) == 2 * OPENAI_USAGE["prompt_tokens"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_openai_responses_api_counted_once(providers: Telemetry, mode: str) -> None:
+    """langchain-openai over the Responses API."""
+    from http_mock import OPENAI_RESPONSES_USAGE, openai_responses_api
+
+    telemetry = providers
+    pytest.importorskip("openai")
+    api = openai_responses_api()
+    model = _openai_model(api)
+    if "use_responses_api" not in type(model).model_fields:
+        pytest.skip("this langchain-openai has no Responses API support")
+    model.use_responses_api = True
+    chain = ChatPromptTemplate.from_messages([("user", "{q}")]) | model | StrOutputParser()
+    assert await _run(chain, mode) == "Hello there"
+    assert len(api.requests) == 1 and "input" in api.requests[0]
+
+    input_tokens = OPENAI_RESPONSES_USAGE["input_tokens"]
+    carriers = [s for s in telemetry.spans() if n.GEN_AI_USAGE_INPUT_TOKENS in s.attributes]
+    assert [s.attributes[n.GEN_AI_USAGE_INPUT_TOKENS] for s in carriers] == [input_tokens]
+    assert telemetry.histogram_sum(n.METRIC_TOKEN_USAGE, **{
+        n.GEN_AI_TOKEN_TYPE: n.TOKEN_TYPE_INPUT}) == input_tokens
+    assert telemetry.histogram_sum(n.METRIC_TOKEN_USAGE, **{
+        n.GEN_AI_TOKEN_TYPE: n.TOKEN_TYPE_OUTPUT}) == OPENAI_RESPONSES_USAGE["output_tokens"]
+    outer = next(s for s in telemetry.spans() if _scope(s) == LANGCHAIN_SCOPE
+                 and s.attributes.get(n.GEN_AI_OPERATION_NAME) == n.OP_CHAT)
+    inner = [s for s in telemetry.spans() if _scope(s) != LANGCHAIN_SCOPE]
+    assert len(inner) == 1 and inner[0].parent.span_id == outer.context.span_id
+    assert carriers == inner and outer.attributes[n.LLMLENS_USAGE_DELEGATED] is True
