@@ -9,7 +9,7 @@ from mock_llm.dialogue import Conversation, ToolSpec, Turn, answer
 from mock_llm.models import snapshot_of
 from mock_llm.replies import BadRequest, EndpointContext, Frame, JsonReply, Reply, StreamReply
 from mock_llm.replies import sse_event as _event
-from mock_llm.textgen import count_tokens, pieces
+from mock_llm.textgen import count_tokens, digest, pieces, reply_words
 
 _STOP_REASON = {"stop": "end_turn", "length": "max_tokens", "tool_call": "tool_use"}
 
@@ -115,8 +115,24 @@ def _usage(conversation: Conversation, breakpoints: list[int], ctx: EndpointCont
     }
 
 
-def _content(turn: Turn, tool_use_id: str) -> list[dict]:
+def thinking_words(body: dict, conversation: Conversation, seed: int) -> list[str]:
+    """Extended thinking, when the request enables it: deterministic, within the budget."""
+    settings = body.get("thinking") or {}
+    if settings.get("type") not in ("enabled", "adaptive"):
+        return []
+    words = ["Let", "me", "think.", *reply_words(seed + 1, "thinking", conversation.last_user_text)]
+    return words[: max(int(settings.get("budget_tokens") or len(words)), 1)]
+
+
+def _signature(words: list[str]) -> str:
+    return f"sig{digest('signature', *words):016x}"
+
+
+def _content(turn: Turn, tool_use_id: str, thinking: list[str]) -> list[dict]:
     blocks: list[dict] = []
+    if thinking:
+        text = " ".join(thinking)
+        blocks.append({"type": "thinking", "thinking": text, "signature": _signature(thinking)})
     if turn.words:
         blocks.append({"type": "text", "text": turn.text, "citations": None})
     if turn.tool_call:
@@ -138,22 +154,35 @@ def messages(body: dict, ctx: EndpointContext) -> Reply:
     message_id = ctx.ids.new("msg_01")
     tool_use_id = ctx.ids.new("toolu_01")
     model = snapshot_of(conversation.model)
+    thinking = thinking_words(body, conversation, ctx.seed)
+    output_tokens = turn.output_tokens + len(thinking)
     if body.get("stream"):
-        return StreamReply(_stream_frames(turn, message_id, tool_use_id, model, usage))
+        frames = _stream_frames(
+            turn, thinking, output_tokens, message_id, tool_use_id, model, usage
+        )
+        return StreamReply(frames)
     message = {
         "id": message_id,
         "type": "message",
         "role": "assistant",
         "model": model,
-        "content": _content(turn, tool_use_id),
+        "content": _content(turn, tool_use_id, thinking),
         "stop_reason": _STOP_REASON[turn.finish],
         "stop_sequence": None,
-        "usage": {**usage, "output_tokens": turn.output_tokens},
+        "usage": {**usage, "output_tokens": output_tokens},
     }
-    return JsonReply(message, output_tokens=turn.output_tokens)
+    return JsonReply(message, output_tokens=output_tokens)
 
 
-def _stream_frames(turn: Turn, message_id: str, tool_use_id: str, model: str, usage: dict):
+def _stream_frames(
+    turn: Turn,
+    thinking: list[str],
+    output_tokens: int,
+    message_id: str,
+    tool_use_id: str,
+    model: str,
+    usage: dict,
+) -> list[Frame]:
     frames: list[Frame] = []
     start_usage = {**usage, "output_tokens": 1}
     frames.append(
@@ -175,6 +204,41 @@ def _stream_frames(turn: Turn, message_id: str, tool_use_id: str, model: str, us
         )
     )
     index = 0
+    if thinking:
+        frames.append(
+            _event(
+                "content_block_start",
+                {
+                    "type": "content_block_start",
+                    "index": index,
+                    "content_block": {"type": "thinking", "thinking": "", "signature": ""},
+                },
+            )
+        )
+        for piece in pieces(thinking):
+            frames.append(
+                _event(
+                    "content_block_delta",
+                    {
+                        "type": "content_block_delta",
+                        "index": index,
+                        "delta": {"type": "thinking_delta", "thinking": piece},
+                    },
+                    is_token=True,
+                )
+            )
+        frames.append(
+            _event(
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": index,
+                    "delta": {"type": "signature_delta", "signature": _signature(thinking)},
+                },
+            )
+        )
+        frames.append(_event("content_block_stop", {"type": "content_block_stop", "index": index}))
+        index += 1
     if turn.words:
         frames.append(
             _event(
@@ -241,7 +305,7 @@ def _stream_frames(turn: Turn, message_id: str, tool_use_id: str, model: str, us
                     "input_tokens": usage["input_tokens"],
                     "cache_creation_input_tokens": usage["cache_creation_input_tokens"],
                     "cache_read_input_tokens": usage["cache_read_input_tokens"],
-                    "output_tokens": turn.output_tokens,
+                    "output_tokens": output_tokens,
                     "server_tool_use": None,
                 },
             },

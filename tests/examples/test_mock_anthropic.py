@@ -169,3 +169,26 @@ def test_requests_without_a_key_are_rejected(mock_server):
     )
     assert response.status_code == 401
     assert response.json()["error"]["type"] == "authentication_error"
+
+
+def test_extended_thinking_block_comes_first_and_is_billed(anthropic_client):
+    request = {
+        "model": MODEL,
+        "max_tokens": 400,
+        "thinking": {"type": "enabled", "budget_tokens": 10},
+        "messages": [{"role": "user", "content": "Why sample traces?"}],
+    }
+    message = anthropic_client.messages.create(**request)
+    thinking, text = message.content
+    assert thinking.type == "thinking"
+    assert thinking.signature.startswith("sig")
+    assert len(thinking.thinking.split()) == 10
+    assert message.usage.output_tokens == 10 + len(text.text.split())
+    with anthropic_client.messages.stream(**request) as stream:
+        events = list(stream)
+        final = stream.get_final_message()
+    kinds = [e.delta.type for e in events if e.type == "content_block_delta"]
+    assert kinds[:10] == ["thinking_delta"] * 10
+    assert kinds[10] == "signature_delta"
+    assert final.content[0].thinking == thinking.thinking
+    assert final.content[1].text == text.text
