@@ -9,9 +9,11 @@ point ``llmlens_openai``).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 from collections.abc import Collection
+from types import ModuleType
 from typing import Any
 
 import wrapt
@@ -22,7 +24,7 @@ from llmlens_openai.package import _instruments
 from llmlens_openai.state import SdkTypes, State, stream_usage_from_env
 from llmlens_openai.targets import ASYNC_CALL, CALL, TARGETS, Target
 from llmlens_openai.version import __version__
-from llmlens_semconv import Emitter
+from llmlens_semconv import Emitter, lazy
 
 _log = logging.getLogger(__name__)
 
@@ -43,6 +45,7 @@ class OpenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             # BaseInstrumentor is a singleton: keep state across re-inits
             self._wrapped: list[tuple[type, str, Any]] = []
             self._state: State | None = None
+            self._pending: lazy.Pending | None = None
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return _instruments
@@ -56,10 +59,17 @@ class OpenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         )
         stream_usage = kwargs.get("stream_usage")
         state = State(
-            emitter=emitter, sdk=SdkTypes.load(),
+            emitter=emitter, sdk=SdkTypes(),
             stream_usage=stream_usage_from_env() if stream_usage is None else bool(stream_usage),
         )
         self._state = state
+        # the SDK is patched when the application imports it (at once if it has)
+        self._pending = lazy.when_imported("openai", functools.partial(self._patch_sdk, state))
+
+    def _patch_sdk(self, state: State, module: ModuleType) -> None:
+        if self._state is not state:
+            return  # uninstrumented (or instrumented anew) meanwhile
+        state.sdk = SdkTypes.load()
         for target in TARGETS:
             self._wrap(target, state)
 
@@ -80,6 +90,9 @@ class OpenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
                        target.module, target.cls, target.method, exc_info=True)
 
     def _uninstrument(self, **kwargs: Any) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
         if self._state is not None:
             # wrappers still held by the SDK (cached with_raw_response
             # helpers) turn into plain pass-throughs

@@ -40,7 +40,7 @@ class SdkTypes:
 
     @classmethod
     def load(cls) -> SdkTypes:
-        """Called from ``_instrument`` only: imports the SDK."""
+        """Called once the application imported the SDK (never at start-up)."""
         types = cls()
         try:
             from openai import AsyncStream, Stream
