@@ -42,7 +42,7 @@ PROMPTS = [
     "Explain rate limits to a new engineer.",
     "What should a latency dashboard show?",
 ]
-DEFAULT_MODELS = "gpt-4o-mini,gpt-4.1-mini,claude-haiku-4-5"
+DEFAULT_MODELS = "gpt-4o-mini,gpt-4.1-mini,gpt-5-mini,claude-haiku-4-5,claude-sonnet-4-6"
 
 
 @dataclass(frozen=True)

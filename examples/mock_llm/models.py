@@ -8,6 +8,7 @@ _SNAPSHOTS = {
     "gpt-4.1": "gpt-4.1-2025-04-14",
     "gpt-4.1-mini": "gpt-4.1-mini-2025-04-14",
     "gpt-4.1-nano": "gpt-4.1-nano-2025-04-14",
+    "gpt-5-mini": "gpt-5-mini-2025-08-07",
     "gpt-3.5-turbo": "gpt-3.5-turbo-0125",
     "gpt-3.5-turbo-instruct": "gpt-3.5-turbo-instruct",
     "claude-sonnet-4-5": "claude-sonnet-4-5-20250929",
@@ -21,6 +22,10 @@ _EMBEDDING_DIMENSIONS = {
     "text-embedding-3-large": 3072,
     "text-embedding-ada-002": 1536,
 }
+
+
+def known_models() -> list[str]:
+    return sorted({*_SNAPSHOTS, *_EMBEDDING_DIMENSIONS})
 
 
 def snapshot_of(model: str) -> str:

@@ -27,6 +27,7 @@ from mock_llm.config import (
 )
 from mock_llm.dialogue import PromptCache
 from mock_llm.errors import anthropic_error, openai_error
+from mock_llm.models import known_models
 from mock_llm.replies import BadRequest, EndpointContext, JsonReply, Reply, StreamReply
 from mock_llm.textgen import IdFactory, digest
 
@@ -99,8 +100,10 @@ class _Handler(BaseHTTPRequestHandler):
         if path in ("/", "/health"):
             self._send_json(JsonReply({"status": "ok"}))
         elif path == "/v1/models":
-            models = ["gpt-4o-mini", "gpt-4.1-mini", "text-embedding-3-small"]
-            data = [{"id": m, "object": "model", "created": 0, "owned_by": "mock"} for m in models]
+            data = [
+                {"id": model, "object": "model", "created": 0, "owned_by": "mock"}
+                for model in known_models()
+            ]
             self._send_json(JsonReply({"object": "list", "data": data}))
         else:
             self._send_json(openai_error("404", self.server.ids.new("req_")))
