@@ -89,6 +89,30 @@ def test_importing_the_package_does_not_import_the_sdk():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_instrument_does_not_import_the_sdk_and_patches_on_import():
+    code = """
+import sys, wrapt
+from llmlens_openai import OpenAIInstrumentor
+OpenAIInstrumentor().instrument()
+assert 'openai' not in sys.modules, 'imported at instrument()'
+import openai.resources.chat.completions as chat
+assert isinstance(chat.Completions.__dict__['create'], wrapt.FunctionWrapper)
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_uninstrument_before_the_import_leaves_the_sdk_alone():
+    code = """
+import sys, wrapt
+from llmlens_openai import OpenAIInstrumentor
+OpenAIInstrumentor().instrument()
+OpenAIInstrumentor().uninstrument()
+import openai.resources.chat.completions as chat
+assert not isinstance(chat.Completions.__dict__['create'], wrapt.FunctionWrapper)
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_entry_point_and_instruments_extra_match():
     points = importlib.metadata.entry_points(group="opentelemetry_instrumentor")
     [point] = [p for p in points if p.name == "llmlens_openai"]

@@ -59,7 +59,7 @@ def endpoint_of(resource: Any) -> Endpoint:
     """Provider, server address and port of the client behind a resource."""
     client = getattr(resource, "_client", None)
     url = getattr(client, "base_url", None)
-    azure = _is_azure(client)
+    azure = _is_azure(type(client))
     if url is None:
         return Endpoint(n.PROVIDER_AZURE_OPENAI if azure else n.PROVIDER_OPENAI, None, None)
     return _endpoint_of(
@@ -68,8 +68,9 @@ def endpoint_of(resource: Any) -> Endpoint:
     )
 
 
-def _is_azure(client: Any) -> bool:
-    for cls in type(client).__mro__:
+@lru_cache(maxsize=32)
+def _is_azure(client_type: type) -> bool:
+    for cls in client_type.__mro__:
         if cls.__name__ in ("AzureOpenAI", "AsyncAzureOpenAI"):
             return True
     return False
