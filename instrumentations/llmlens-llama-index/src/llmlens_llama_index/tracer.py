@@ -157,6 +157,21 @@ class PipelineTracer:
         if traced is None:
             return
         kind = type(event).__name__
+        if traced.step is Step.LLM:
+            self._llm_event(span_id, traced, kind, event)
+        elif traced.step is Step.EMBED and kind == "EmbeddingEndEvent":
+            embeddings = getattr(event, "embeddings", None)
+            if embeddings and isinstance(embeddings[0], (list, tuple)):
+                traced.embedding_dimension = len(embeddings[0])
+        elif traced.step is Step.RETRIEVE and kind == "RetrievalEndEvent":
+            if self.emitter.content.enabled:
+                traced.documents = contents.documents(getattr(event, "nodes", None) or [])
+        elif traced.step is Step.POSTPROCESS and kind == "ReRankStartEvent":
+            model = getattr(event, "model_name", None)
+            if isinstance(model, str) and model:
+                traced.call.span.update_name(f"rerank {model}")
+
+    def _llm_event(self, span_id: str, traced: Traced, kind: str, event: Any) -> None:
         if kind in ("LLMChatInProgressEvent", "LLMCompletionInProgressEvent"):
             traced.call.chunk()
             if (
@@ -173,17 +188,6 @@ class PipelineTracer:
         elif kind in ("LLMChatStartEvent", "LLMCompletionStartEvent"):
             if self.emitter.content.enabled:
                 _llm_input(traced.call, event)
-        elif kind == "EmbeddingEndEvent":
-            embeddings = getattr(event, "embeddings", None)
-            if embeddings and isinstance(embeddings[0], (list, tuple)):
-                traced.embedding_dimension = len(embeddings[0])
-        elif kind == "RetrievalEndEvent":
-            if self.emitter.content.enabled:
-                traced.documents = contents.documents(getattr(event, "nodes", None) or [])
-        elif kind == "ReRankStartEvent":
-            model = getattr(event, "model_name", None)
-            if isinstance(model, str) and model:
-                traced.call.span.update_name(f"rerank {model}")
         elif kind == "ExceptionEvent" and span_id in self.streams:
             exc = getattr(event, "exception", None)
             if isinstance(exc, GeneratorExit):
