@@ -200,6 +200,23 @@ def test_importing_the_package_does_not_import_the_sdk():
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
+def test_instrument_does_not_import_the_sdk_and_patches_on_import():
+    import subprocess
+    import sys
+
+    code = """
+import sys, wrapt
+from llmlens_anthropic import AnthropicInstrumentor
+AnthropicInstrumentor().instrument()
+assert 'anthropic' not in sys.modules, 'imported at instrument()'
+import anthropic.resources.messages as m
+assert isinstance(m.Messages.__dict__['create'], wrapt.FunctionWrapper)
+AnthropicInstrumentor().uninstrument()
+assert not isinstance(m.Messages.__dict__['create'], wrapt.FunctionWrapper)
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_instrumentation_dependencies_match_the_extra():
     import importlib.metadata
 
