@@ -107,10 +107,7 @@ class PipelineTracer:
             span_id, instance, method, parent
         ):
             step = Step.WORKFLOW_STEP
-        if step is None or (
-            parent is not None and step in _NO_NESTING
-            and (parent.step is step or parent.instance_id == id(instance))
-        ):
+        if step is None or (parent is not None and _same_operation(parent, step, instance)):
             self.open[span_id] = Alias(parent)
             return
         request = request_for(step, instance, method)
@@ -360,6 +357,15 @@ class PipelineTracer:
         except (AttributeError, TypeError):
             return False
         return True
+
+
+def _same_operation(parent: Traced, step: Step, instance: Any) -> bool:
+    """A step inside its parent that is the same operation seen twice (an
+    agent's query calling its chat, CustomLLM.chat calling complete, an LLM
+    wrapper calling its inner LLM): it stays one span."""
+    if instance is not None and parent.instance_id == id(instance) and parent.step is step:
+        return True
+    return step in _NO_NESTING and (parent.step is step or parent.instance_id == id(instance))
 
 
 def _is_workflow_step(span_id: str, instance: Any, method: str, parent: Traced) -> bool:
