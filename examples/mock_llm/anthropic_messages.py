@@ -11,7 +11,12 @@ from mock_llm.replies import BadRequest, EndpointContext, Frame, JsonReply, Repl
 from mock_llm.replies import sse_event as _event
 from mock_llm.textgen import count_tokens, digest, pieces, reply_words
 
-_STOP_REASON = {"stop": "end_turn", "length": "max_tokens", "tool_call": "tool_use"}
+_STOP_REASON = {
+    "stop": "end_turn",
+    "length": "max_tokens",
+    "tool_call": "tool_use",
+    "stop_sequence": "stop_sequence",
+}
 
 
 def _block_text(block: Any) -> str:
@@ -92,6 +97,7 @@ def parse_request(body: dict, *, need_max_tokens: bool) -> tuple[Conversation, l
         tool_mode=mode,
         forced_tool=choice.get("name") if choice.get("type") == "tool" else None,
         max_tokens=body.get("max_tokens"),
+        stop_sequences=list(body.get("stop_sequences") or []),
     )
     return conversation, breakpoints
 
@@ -168,7 +174,7 @@ def messages(body: dict, ctx: EndpointContext) -> Reply:
         "model": model,
         "content": _content(turn, tool_use_id, thinking),
         "stop_reason": _STOP_REASON[turn.finish],
-        "stop_sequence": None,
+        "stop_sequence": turn.stop_sequence,
         "usage": {**usage, "output_tokens": output_tokens},
     }
     return JsonReply(message, output_tokens=output_tokens)
@@ -300,7 +306,10 @@ def _stream_frames(
             "message_delta",
             {
                 "type": "message_delta",
-                "delta": {"stop_reason": _STOP_REASON[turn.finish], "stop_sequence": None},
+                "delta": {
+                    "stop_reason": _STOP_REASON[turn.finish],
+                    "stop_sequence": turn.stop_sequence,
+                },
                 "usage": {
                     "input_tokens": usage["input_tokens"],
                     "cache_creation_input_tokens": usage["cache_creation_input_tokens"],

@@ -16,7 +16,7 @@ from typing import Literal
 from mock_llm.textgen import arguments_for, count_tokens, reply_words, summary_of_tool_result
 
 ToolMode = Literal["auto", "none", "required"]
-Finish = Literal["stop", "length", "tool_call"]
+Finish = Literal["stop", "length", "tool_call", "stop_sequence"]
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -43,6 +43,7 @@ class Conversation:
     # Structured output: a JSON schema to fill, or plain JSON mode.
     json_schema: dict | None = None
     json_mode: bool = False
+    stop_sequences: list[str] = field(default_factory=list)
 
     @property
     def input_tokens(self) -> int:
@@ -62,6 +63,7 @@ class Turn:
     tool_call: ToolCall | None = None
     # Hidden thinking of reasoning models, billed and counted within the output tokens.
     reasoning_tokens: int = 0
+    stop_sequence: str | None = None
 
     @property
     def text(self) -> str:
@@ -83,7 +85,7 @@ def is_reasoning_model(model: str) -> bool:
 
 
 def answer(conversation: Conversation, seed: int) -> Turn:
-    turn = _visible_answer(conversation, seed)
+    turn = _cut_at_stop_sequence(_visible_answer(conversation, seed), conversation.stop_sequences)
     if is_reasoning_model(conversation.model):
         return replace(turn, reasoning_tokens=8 + len(turn.words))
     return turn
@@ -108,6 +110,21 @@ def _visible_answer(conversation: Conversation, seed: int) -> Turn:
         return Turn(words=lead_in, finish="tool_call", tool_call=ToolCall(tool.name, arguments))
     words = reply_words(seed, conversation.model, conversation.last_user_text)
     return _limited(words, conversation.max_tokens)
+
+
+def _cut_at_stop_sequence(turn: Turn, stop_sequences: list[str]) -> Turn:
+    """End the text before the first stop sequence it contains, as the APIs do."""
+    if turn.tool_call is not None or not stop_sequences:
+        return turn
+    text = turn.text
+    found = [(text.find(stop), stop) for stop in stop_sequences if stop and stop in text]
+    if not found:
+        return turn
+    position, stop = min(found)
+    kept = text[:position].rstrip()
+    return replace(
+        turn, words=kept.split(" ") if kept else [], finish="stop_sequence", stop_sequence=stop
+    )
 
 
 def _limited(words: list[str], max_tokens: int | None) -> Turn:

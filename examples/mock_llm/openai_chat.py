@@ -19,7 +19,7 @@ from mock_llm.replies import (
 )
 from mock_llm.textgen import pieces
 
-_FINISH = {"stop": "stop", "length": "length", "tool_call": "tool_calls"}
+_FINISH = {"stop": "stop", "length": "length", "tool_call": "tool_calls", "stop_sequence": "stop"}
 _FINGERPRINT = "fp_mock0llm1"
 
 
@@ -100,7 +100,14 @@ def chat_conversation(body: dict) -> Conversation:
         if response_format.get("type") == "json_schema"
         else None,
         json_mode=response_format.get("type") == "json_object",
+        stop_sequences=_stop_list(body.get("stop")),
     )
+
+
+def _stop_list(stop: str | list[str] | None) -> list[str]:
+    if stop is None:
+        return []
+    return [stop] if isinstance(stop, str) else list(stop)
 
 
 def _usage(
@@ -261,6 +268,7 @@ def completions(body: dict, ctx: EndpointContext) -> Reply:
         segments=[prompt_text],
         last_user_text=prompt_text,
         max_tokens=body.get("max_tokens", 16),
+        stop_sequences=_stop_list(body.get("stop")),
     )
     turn = answer(conversation, ctx.seed)
     completion_id = ctx.ids.new("cmpl-", 29)

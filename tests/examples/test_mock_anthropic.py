@@ -192,3 +192,16 @@ def test_extended_thinking_block_comes_first_and_is_billed(anthropic_client):
     assert kinds[10] == "signature_delta"
     assert final.content[0].thinking == thinking.thinking
     assert final.content[1].text == text.text
+
+
+def test_stop_sequences_report_which_one_stopped(anthropic_client):
+    request = {"model": MODEL, "max_tokens": 200, "messages": [{"role": "user", "content": "Go"}]}
+    whole = anthropic_client.messages.create(**request).content[0].text
+    stop_word = whole.split()[2]
+    cut = anthropic_client.messages.create(**request, stop_sequences=["never-there", stop_word])
+    assert cut.stop_reason == "stop_sequence"
+    assert cut.stop_sequence == stop_word
+    assert cut.content[0].text == whole[: whole.index(stop_word)].rstrip()
+    with anthropic_client.messages.stream(**request, stop_sequences=[stop_word]) as stream:
+        final = stream.get_final_message()
+    assert (final.stop_reason, final.stop_sequence) == ("stop_sequence", stop_word)

@@ -233,3 +233,23 @@ def test_missing_model_is_a_400_in_openai_shape(openai_client):
     with pytest.raises(openai.BadRequestError) as caught:
         openai_client.chat.completions.create(model="", messages=[{"role": "user", "content": "x"}])
     assert caught.value.body["type"] == "invalid_request_error"
+
+
+def test_stop_sequence_ends_the_text_before_it(openai_client):
+    request = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Tell me more"}]}
+    whole = openai_client.chat.completions.create(**request).choices[0].message.content
+    stop_word = whole.split()[3]
+    cut = openai_client.chat.completions.create(**request, stop=[stop_word])
+    assert cut.choices[0].finish_reason == "stop"
+    assert cut.choices[0].message.content == whole[: whole.index(stop_word)].rstrip()
+    assert cut.usage.completion_tokens == len(cut.choices[0].message.content.split())
+
+
+def test_n_choices(openai_client):
+    completion = openai_client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}], n=2
+    )
+    assert [choice.index for choice in completion.choices] == [0, 1]
+    texts = [choice.message.content for choice in completion.choices]
+    assert texts[0] != texts[1]
+    assert completion.usage.completion_tokens == sum(len(t.split()) for t in texts)
