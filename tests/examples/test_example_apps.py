@@ -136,7 +136,7 @@ def _wait_for_health(url: str, process: subprocess.Popen) -> None:
     raise AssertionError("the service never became healthy")
 
 
-def test_fastapi_server_spans_parent_the_llm_spans(server, setup, tmp_path):
+def test_fastapi_server_spans_parent_the_llm_spans_under_load(server, setup, tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -157,19 +157,27 @@ def test_fastapi_server_spans_parent_the_llm_spans(server, setup, tmp_path):
             reply = httpx.post(url + "/chat", json=body, headers={"baggage": baggage}, timeout=60)
             assert reply.status_code == 200, reply.text
             assert reply.json()["output_tokens"] > 0
+        loadgen = [sys.executable, str(EXAMPLES_DIR / "loadgen.py"), "--url", url]
+        loadgen += ["--users", "3", "--duration", "1.5", "--think-ms", "10"]
+        result = subprocess.run(
+            loadgen, capture_output=True, text=True, timeout=APP_TIMEOUT, check=False
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert "from 3 users" in result.stdout
     finally:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=60)
     tree = SpanTree(load_jsonl(spans_path))
     chats = with_operation(tree.spans, "chat")
-    assert sorted(span["attributes"]["gen_ai.provider.name"] for span in chats) == [
+    assert {span["attributes"]["gen_ai.provider.name"] for span in chats} == {
         "anthropic",
         "openai",
-    ]
+    }
     for chat in chats:
         servers = [s for s in tree.ancestors(chat) if s["kind"] == "SERVER"]
         assert [s["name"] for s in servers] == ["POST /chat"]
-    assert {chat["attributes"].get("user.id") for chat in chats} == {"alice", "bob"}
+    # Two users named by the requests above, a third only by the load generator's baggage.
+    assert {chat["attributes"].get("user.id") for chat in chats} == {"alice", "bob", "carol"}
 
 
 def test_loadgen_drives_the_sdks_and_summarizes(server, tmp_path):
