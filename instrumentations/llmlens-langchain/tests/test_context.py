@@ -18,6 +18,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnableLambda
 from langchain_core.tools import tool
 from opentelemetry import trace
+from opentelemetry.trace import StatusCode
 
 from llmlens_semconv import Emitter, Request, Response, Usage
 from llmlens_semconv import names as n
@@ -155,6 +156,11 @@ def test_broken_off_stream_ends_everything(telemetry: Telemetry, handler) -> Non
     assert len(handler.runs) == 0
     names = [s.name for s in telemetry.spans()]
     assert "chat" in names and "invoke_workflow RunnableSequence" in names
+    # closing a stream early is no failure
+    chat = telemetry.span("chat")
+    assert chat.status.status_code is StatusCode.UNSET
+    assert chat.attributes[n.LLMLENS_STREAM_END] == "closed"
+    assert n.ERROR_TYPE not in chat.attributes
 
 
 def test_abandoned_stream_collected_by_gc(telemetry: Telemetry, handler) -> None:

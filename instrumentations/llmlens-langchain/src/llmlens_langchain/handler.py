@@ -9,6 +9,7 @@ job; here it only fills a slot the entry point opened.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Callable, Mapping, Sequence
@@ -24,6 +25,13 @@ from llmlens_langchain.runs import Run, RunTable
 from llmlens_semconv import Emitter, Request, Response
 from llmlens_semconv import names as n
 from llmlens_semconv.safety import log_once
+from llmlens_semconv.streams import (
+    END_ABANDONED,
+    END_CANCELLED,
+    END_CLOSED,
+    END_COMPLETED,
+    END_ERROR,
+)
 
 _log = logging.getLogger(__name__)
 
@@ -32,7 +40,7 @@ _HIDDEN_TAG = "langsmith:hidden"
 # LangGraph's control-flow exceptions (interrupts, parent commands) end a run
 # without it having failed
 _CONTROL_FLOW_ERRORS = frozenset({"GraphBubbleUp", "GraphInterrupt", "ParentCommand"})
-# error.type of a run whose end callback never came before its root ended
+# error.type of a run whose end callback never came, long after its root ended
 ABANDONED = "abandoned"
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -97,13 +105,18 @@ class LlmlensCallbackHandler(BaseCallbackHandler):  # type: ignore[misc]
             return
         if run.call is not None:
             if error is None or _is_control_flow(error):
-                run.call.finish(response)
+                run.call.finish(response, end_reason=END_COMPLETED)
+            elif isinstance(error, GeneratorExit):
+                # the consumer closed the stream early: not a failure
+                run.call.finish(response, end_reason=END_CLOSED)
             else:
-                run.call.fail(error, response=response)
+                cancelled = isinstance(error, asyncio.CancelledError)
+                run.call.fail(error, response=response,
+                              end_reason=END_CANCELLED if cancelled else END_ERROR)
         if run.root == run_id:
-            for straggler in self.runs.pop_stragglers(run_id):
-                if straggler.call is not None:
-                    straggler.call.fail(error_type=ABANDONED)
+            for orphan in self.runs.retire_root(run_id):
+                if orphan.call is not None:
+                    orphan.call.fail(error_type=ABANDONED, end_reason=END_ABANDONED)
 
     def call_of(self, run_id: UUID | None) -> Any:
         """The running emitter call of a run (for activation), or None."""
