@@ -127,3 +127,27 @@ async def test_call_matrix(instrumented, api, is_async, stream, surface, outcome
         else:
             expect.usage(span, None, None)
             assert expect.tokens(instrumented, n.TOKEN_TYPE_INPUT) == 0
+
+
+def test_raw_response_parse_gives_the_same_object(instrumented, api):
+    api.json(m.message())
+    raw = api.client().messages.with_raw_response.create(**m.chat_kwargs())
+    first = raw.parse()
+    assert raw.parse() is first
+    assert type(first) is anthropic.types.Message
+    expect.usage(expect.only_span(instrumented), 12, 6)
+
+
+async def test_raw_stream_never_parsed_still_ends(instrumented, api):
+    api.sse(m.text_events()).sse(m.text_events())
+    client = api.client()
+    with client.messages.with_streaming_response.create(**m.chat_kwargs(stream=True)) as r:
+        lines = list(r.iter_lines())
+    assert any("message_stop" in line for line in lines)
+    raw = client.messages.with_raw_response.create(**m.chat_kwargs(stream=True))
+    raw.close()
+    spans = instrumented.spans()
+    assert [s.name for s in spans] == [expect.CHAT_SPAN] * 2
+    for span in spans:
+        expect.ok(span)
+        assert span.attributes[n.LLMLENS_USAGE_UNAVAILABLE] is True

@@ -104,10 +104,18 @@ class Adapter:
         if body_read:
             # the whole body is here (``with_raw_response`` of a non-streamed
             # call): the call is over, whether or not the caller parses it
-            if chat:
-                end_from_http(call, raw, capture=capture, reason="completed")
-            else:
+            if not chat:
                 call.finish(None)
+                return raw
+            if _has_async_parse(raw):  # can't await here: read the JSON body
+                end_from_http(call, raw, capture=capture, reason="completed")
+                return raw
+            try:
+                # the SDK caches what parse() returns, so the caller's own
+                # parse() later costs nothing and gives the same object
+                call.finish(mapping.message_response(raw.parse(), capture=capture))
+            except Exception:  # noqa: BLE001 - the caller's parse() will say what is wrong
+                end_from_http(call, raw, capture=capture, reason="completed")
             return raw
 
         def on_parsed(parsed: Any) -> Any:
