@@ -174,3 +174,21 @@ def test_create_agent_span_tree(telemetry: Telemetry, handler) -> None:
     assert telemetry.histogram_count(n.METRIC_INVOKE_AGENT_DURATION, **{
         n.GEN_AI_AGENT_NAME: "weather_agent"}) == 1
     assert len(handler.runs) == 0
+
+
+def test_thread_id_is_the_conversation_id(telemetry: Telemetry) -> None:
+    checkpoint = pytest.importorskip("langgraph.checkpoint.memory")
+    model = chat_model()
+
+    def answer(state: State) -> State:
+        return {"text": model.invoke(state["text"]).content}
+
+    graph = StateGraph(State)
+    graph.add_node("answer", answer)
+    graph.add_edge(START, "answer")
+    graph.add_edge("answer", END)
+    app = graph.compile(checkpointer=checkpoint.MemorySaver()).with_config(run_name="chat")
+    app.invoke({"text": "hi"}, {"configurable": {"thread_id": "thread-7"}})
+    assert telemetry.span("invoke_workflow chat").attributes[n.GEN_AI_CONVERSATION_ID] \
+        == "thread-7"
+    assert telemetry.span("chat").attributes[n.GEN_AI_CONVERSATION_ID] == "thread-7"

@@ -222,3 +222,13 @@ def test_tool_calls_in_output_messages(content_telemetry: Telemetry) -> None:
     outputs = json.loads(content_telemetry.span("chat").attributes[n.GEN_AI_OUTPUT_MESSAGES])
     assert outputs[0]["parts"] == [
         {"type": "tool_call", "name": "add", "id": "call_1", "arguments": {"a": 1}}]
+
+
+async def test_abatch_gives_one_tree_per_input(telemetry: Telemetry, handler) -> None:
+    chain = _prompt() | chat_model(repeat=4) | StrOutputParser()
+    assert await chain.abatch([{"q": str(i)} for i in range(4)]) == ["hello there world"] * 4
+    roots = [s for s in telemetry.spans() if s.parent is None]
+    chats = [s for s in telemetry.spans() if s.name == "chat"]
+    assert len(roots) == 4 and len(chats) == 4
+    assert sorted(c.parent.span_id for c in chats) == sorted(r.context.span_id for r in roots)
+    assert len(handler.runs) == 0

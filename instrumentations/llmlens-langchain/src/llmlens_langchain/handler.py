@@ -138,9 +138,11 @@ class LlmlensCallbackHandler(BaseCallbackHandler):  # type: ignore[misc]
         if hidden_tag and not (parent is not None and parent.hidden_tag):
             request = None
         elif mapping.is_agent(serialized, name, metadata):
-            request = Request(operation=n.OP_INVOKE_AGENT, agent_name=name)
+            request = Request(operation=n.OP_INVOKE_AGENT, agent_name=name,
+                              conversation_id=mapping.conversation_id(metadata))
         elif parent is None:
-            request = Request(operation=n.OP_INVOKE_WORKFLOW, workflow_name=name)
+            request = Request(operation=n.OP_INVOKE_WORKFLOW, workflow_name=name,
+                              conversation_id=mapping.conversation_id(metadata))
         else:
             request = Request(operation=None, span_name=name, kind=SpanKind.INTERNAL)
         self._start(run_id, parent_run_id, activation.KIND_CHAIN, name, request,
@@ -163,6 +165,7 @@ class LlmlensCallbackHandler(BaseCallbackHandler):  # type: ignore[misc]
     ) -> None:
         request = mapping.model_request(
             operation, serialized, metadata, kwargs.get("invocation_params"))
+        request.conversation_id = mapping.conversation_id(metadata)
         slot = activation.claim(activation.KIND_LLM)
         if slot is not None and slot.stream:
             request.stream = True

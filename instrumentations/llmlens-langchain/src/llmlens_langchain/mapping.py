@@ -42,6 +42,13 @@ def is_agent(serialized: Mapping[str, Any] | None, name: str,
     return isinstance(ids, Sequence) and bool(ids) and ids[-1] == "AgentExecutor"
 
 
+def conversation_id(metadata: Mapping[str, Any] | None) -> str | None:
+    """LangGraph's thread id (it copies ``configurable.thread_id`` into run
+    metadata): the conversation the run belongs to."""
+    value = (metadata or {}).get("thread_id")
+    return value if isinstance(value, str) and value else None
+
+
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
