@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -20,6 +21,17 @@ def _instrument(telemetry: Telemetry, content: ContentPolicy) -> Iterator[Teleme
     finally:
         instrumentor.uninstrument()
         telemetry.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def _no_context_detach_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Every test also checks that no context token was detached in a
+    context other than the one that attached it."""
+    with caplog.at_level(logging.ERROR, logger="opentelemetry.context"):
+        yield
+    records = caplog.get_records("setup") + caplog.get_records("call")
+    failures = [r.getMessage() for r in records if r.name.startswith("opentelemetry.context")]
+    assert failures == []
 
 
 @pytest.fixture

@@ -276,3 +276,34 @@ def test_streaming_chat_engine_consumed_on_its_thread_counts_once(both):
     assert is_child(spans, ours, one(spans, "invoke_workflow SimpleChatEngine"))
     assert ours.attributes[n.LLMLENS_USAGE_DELEGATED] is True
     _assert_counted_once(both, *CHAT_USAGE)
+
+
+def test_complete_on_a_chat_model_is_one_span_counted_once(both):
+    api = _api()
+    llm = _llm(api)
+
+    completion = llm.complete(QUESTION)
+
+    assert completion.text == "Paris."
+    ours, sdk = _llama_and_sdk_spans(both, "chat gpt-4o-mini")
+    assert is_child(both.spans(), sdk, ours)
+    _assert_counted_once(both, *CHAT_USAGE)
+
+
+def test_sdk_calls_outside_llama_index_llms_are_not_suppressed(both):
+    import openai
+
+    api = _api()
+    llm = _llm(api)
+    client = openai.OpenAI(api_key="sk-test", http_client=api.client(), max_retries=0)
+
+    llm.chat([ChatMessage(role="user", content=QUESTION)])
+    client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": QUESTION}])
+
+    sdk_spans = [s for s in by_name(both.spans(), "chat") if s.instrumentation_scope.name != SCOPE]
+    assert len(sdk_spans) == 2
+    direct = [s for s in sdk_spans if s.parent is None]
+    assert len(direct) == 1
+    assert direct[0].attributes[n.GEN_AI_USAGE_INPUT_TOKENS] == CHAT_USAGE[0]
+    _assert_counted_once(both, 2 * CHAT_USAGE[0], 2 * CHAT_USAGE[1])
