@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
 from fakes import USAGE, chat_model, reply
 from fakes import GenericFakeChatModel as _Fake
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
@@ -252,5 +253,17 @@ async def test_astream_events(telemetry: Telemetry, handler) -> None:
     chain = ChatPromptTemplate.from_messages([("user", "{q}")]) | model
     kinds = [event["event"] async for event in chain.astream_events({"q": "hi"}, version="v2")]
     assert "on_chat_model_stream" in kinds
+    _assert_seen_chat_spans(model, telemetry, 1)
+    assert len(handler.runs) == 0
+
+
+def test_v3_event_stream(telemetry: Telemetry, handler) -> None:
+    from langchain_core.language_models import BaseChatModel
+
+    if not hasattr(BaseChatModel, "_iter_v2_events"):
+        pytest.skip("this langchain-core has no v3 event stream")
+    model = _probe()
+    stream = model.stream_events("hi", version="v3")
+    assert "hello" in str(stream.output.content)
     _assert_seen_chat_spans(model, telemetry, 1)
     assert len(handler.runs) == 0

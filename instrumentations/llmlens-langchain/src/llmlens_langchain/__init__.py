@@ -55,6 +55,8 @@ def _targets(handler: Any) -> list[_Target]:
                 w.run_current(handler, 2, "run_manager")),
         _Target(chat, "BaseChatModel", "_agenerate_with_cache",
                 w.arun_current(handler, 2, "run_manager")),
+        _Target(chat, "BaseChatModel", "_iter_v2_events", w.steps_under_run(handler)),
+        _Target(chat, "BaseChatModel", "_aiter_v2_events", w.asteps_under_run(handler)),
         _Target(llms, "BaseLLM", "_generate_helper",
                 w.run_current(handler, 2, "run_managers", first=True)),
         _Target(llms, "BaseLLM", "_agenerate_helper",

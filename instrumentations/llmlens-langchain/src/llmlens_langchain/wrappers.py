@@ -6,7 +6,7 @@ breaking never changes what LangChain does or returns."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
@@ -134,5 +134,56 @@ def adopt_after_start() -> Wrapper:
             return managers
 
         return run()
+
+    return wrapper
+
+
+def _steps_under_run(handler: LlmlensCallbackHandler, run_manager: Any,
+                     inner: Iterator[Any]) -> Iterator[Any]:
+    try:
+        while True:
+            with _activation(handler, run_manager):
+                try:
+                    item = next(inner)
+                except StopIteration as stop:
+                    return stop.value
+            yield item
+    finally:
+        close = getattr(inner, "close", None)
+        if close is not None:
+            close()
+
+
+async def _asteps_under_run(handler: LlmlensCallbackHandler, run_manager: Any,
+                            inner: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    try:
+        while True:
+            with _activation(handler, run_manager):
+                try:
+                    item = await inner.__anext__()
+                except StopAsyncIteration:
+                    return
+            yield item
+    finally:
+        aclose = getattr(inner, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+def steps_under_run(handler: LlmlensCallbackHandler) -> Wrapper:
+    """A model's event generator given its run manager (the v3 event stream):
+    the run's span current around each step, where the provider is called."""
+
+    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...],
+                kwargs: dict[str, Any]) -> Any:
+        return _steps_under_run(handler, kwargs.get("run_manager"), wrapped(*args, **kwargs))
+
+    return wrapper
+
+
+def asteps_under_run(handler: LlmlensCallbackHandler) -> Wrapper:
+    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...],
+                kwargs: dict[str, Any]) -> Any:
+        return _asteps_under_run(handler, kwargs.get("run_manager"), wrapped(*args, **kwargs))
 
     return wrapper
