@@ -105,3 +105,26 @@ def test_usage_with_cache_and_reasoning_details() -> None:
     assert (usage.input_tokens, usage.output_tokens) == (100, 50)
     assert (usage.cache_read_input_tokens, usage.cache_write_input_tokens) == (30, 10)
     assert usage.reasoning_output_tokens == 20
+
+
+async def test_return_types_and_exceptions_unchanged(telemetry: Telemetry) -> None:
+    import inspect
+
+    from langchain_core.runnables import RunnableLambda
+
+    model = chat_model(repeat=2)
+    stream = model.stream("hi")
+    assert inspect.isgenerator(stream)
+    assert "".join(c.content for c in stream) == "hello there world"
+    astream = model.astream("hi")
+    assert inspect.isasyncgen(astream)
+    assert "".join([c.content async for c in astream]) == "hello there world"
+
+    error = LookupError("the user's own")
+
+    def fail(_: object) -> None:
+        raise error
+
+    with pytest.raises(LookupError) as raised:
+        RunnableLambda(fail).invoke(1)
+    assert raised.value is error
