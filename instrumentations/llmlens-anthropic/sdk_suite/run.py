@@ -47,6 +47,9 @@ SELECTION = (
     "tests/lib/test_refusal_fallback_streaming.py",
     "tests/lib/test_output_format_helpers.py",
 )
+# slow classes of the SDK's tracing tests about what llmlens does not touch
+# (URL and header attributes, tracing set-up failures in subprocesses)
+DESELECTED = "not TestTracingFailures and not TestHttpAttributes and not TestResourceIds"
 
 
 def download_sdist(version: str, into: Path) -> Path:
@@ -84,6 +87,7 @@ def run_suite(root: Path, junit: Path, workers: int, extra: list[str], *,
     cmd += [f"--ignore={path}" for path in IGNORED]
     if not any(not arg.startswith("-") for arg in extra):
         cmd += [path for path in SELECTION if (root / path).exists()]
+        cmd += ["-k", DESELECTED]
     env = dict(os.environ)
     env.pop("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", None)
     if llmlens:
