@@ -145,9 +145,12 @@ def test_parallel_nodes_in_threads(telemetry: Telemetry) -> None:
 def test_create_agent_span_tree(telemetry: Telemetry, handler) -> None:
     agents = pytest.importorskip("langchain.agents")
 
+    seen: list[int] = []
+
     @tool
     def weather(city: str) -> str:
         """Weather for a city."""
+        seen.append(_current_span_id())
         return "sunny"
 
     model = ToolCallingFake(messages=iter([
@@ -166,6 +169,7 @@ def test_create_agent_span_tree(telemetry: Telemetry, handler) -> None:
     assert root.attributes[n.GEN_AI_AGENT_NAME] == "weather_agent"
     tool_span = telemetry.span("execute_tool weather")
     assert tool_span.attributes[n.GEN_AI_TOOL_CALL_ID] == "call_1"
+    assert seen == [tool_span.context.span_id]  # the tool runs under its span
     assert tool_span.context.trace_id == root.context.trace_id
     chats = [s for s in telemetry.spans() if s.name == "chat"]
     assert len(chats) == 2
