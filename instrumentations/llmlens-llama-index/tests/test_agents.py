@@ -120,3 +120,26 @@ async def test_streaming_agent_nests_the_provider_call_and_counts_once(both):
     assert ours[0].attributes[n.LLMLENS_USAGE_DELEGATED] is True
     assert _tokens(both, n.TOKEN_TYPE_INPUT) == SECOND[0]
     assert _tokens(both, n.TOKEN_TYPE_OUTPUT) == SECOND[1]
+
+
+async def test_agent_question_and_answer_are_opt_in_content():
+    from llmlens_semconv import CaptureMode
+
+    telemetry = Telemetry.create()
+    instrumentor = LlamaIndexInstrumentor()
+    instrumentor.instrument(
+        **telemetry.providers(), content=ContentPolicy(mode=CaptureMode.SPAN_ONLY))
+    api = OpenAIMock()
+    api.reply("/chat/completions", chat_completion(
+        "42", prompt_tokens=SECOND[0], completion_tokens=SECOND[1]))
+    agent = FunctionAgent(tools=[multiply], llm=_llm(api), name="calculator", streaming=False)
+    try:
+        await agent.run(user_msg="What is 6 times 7?")
+    finally:
+        instrumentor.uninstrument()
+
+    span = one(telemetry.spans(), "invoke_agent calculator")
+    question = json.loads(span.attributes[n.GEN_AI_INPUT_MESSAGES])
+    answer = json.loads(span.attributes[n.GEN_AI_OUTPUT_MESSAGES])
+    assert question[0]["parts"][0]["content"] == "What is 6 times 7?"
+    assert answer[0]["parts"][0]["content"] == "42"

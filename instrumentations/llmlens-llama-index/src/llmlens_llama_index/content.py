@@ -42,11 +42,26 @@ def assistant_text(text: str, finish_reason: str | None = None) -> list[dict[str
 
 
 def query_text(query: Any) -> str | None:
-    """The query string of a ``str`` or ``QueryBundle``."""
+    """The query string of a ``str``, ``QueryBundle`` or ``ChatMessage``."""
     if isinstance(query, str):
         return query
-    text = getattr(query, "query_str", None)
-    return text if isinstance(text, str) else None
+    for attr in ("query_str", "content"):
+        text = getattr(query, attr, None)
+        if isinstance(text, str):
+            return text
+    return None
+
+
+def argument(arguments: dict[str, Any], key: str) -> Any:
+    """A call's argument, passed by name, through ``**kwargs``, or inside
+    the start event of a workflow run."""
+    if key in arguments:
+        return arguments[key]
+    nested = arguments.get("kwargs")
+    if isinstance(nested, dict) and key in nested:
+        return nested[key]
+    start_event = arguments.get("start_event")
+    return getattr(start_event, key, None) if start_event is not None else None
 
 
 def documents(nodes: Sequence[Any]) -> list[dict[str, Any]]:

@@ -99,13 +99,18 @@ def model_of(raw: Any) -> str | None:
 
 
 def text_of(response: Any) -> str | None:
-    """The text of a LlamaIndex response (LLM, query or chat engine)."""
-    message = getattr(response, "message", None)
-    if message is not None:
-        content = getattr(message, "content", None)
-        return content if isinstance(content, str) else None
-    for attr in ("text", "response"):
+    """The text of a LlamaIndex response (LLM, query, chat engine, agent)."""
+    if isinstance(response, str):
+        return response
+    if type(response).__name__.endswith("StopEvent"):
+        # a workflow run ends with a StopEvent holding its result
+        return text_of(getattr(response, "result", None))
+    for attr in ("message", "response", "text"):
         value = getattr(response, attr, None)
         if isinstance(value, str):
             return value
-    return response if isinstance(response, str) else None
+        # a ChatMessage (LLM responses, agent outputs)
+        content = getattr(value, "content", None)
+        if isinstance(content, str):
+            return content
+    return None

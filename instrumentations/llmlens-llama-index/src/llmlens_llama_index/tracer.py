@@ -241,7 +241,7 @@ class PipelineTracer:
             return
         if step in (Step.QUERY, Step.CHAT_ENGINE, Step.AGENT, Step.RETRIEVE):
             for key in ("str_or_query_bundle", "query", "message", "user_msg", "query_str"):
-                text = contents.query_text(arguments.get(key))
+                text = contents.query_text(contents.argument(arguments, key))
                 if text is not None:
                     if step is Step.RETRIEVE:
                         request.retrieval_query = text
