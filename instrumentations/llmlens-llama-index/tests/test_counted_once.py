@@ -307,3 +307,26 @@ def test_sdk_calls_outside_llama_index_llms_are_not_suppressed(both):
     assert len(direct) == 1
     assert direct[0].attributes[n.GEN_AI_USAGE_INPUT_TOKENS] == CHAT_USAGE[0]
     _assert_counted_once(both, 2 * CHAT_USAGE[0], 2 * CHAT_USAGE[1])
+
+
+def test_two_streams_read_side_by_side_each_count_once(both):
+    api = OpenAIMock()
+    for completion_id in ("chatcmpl-a", "chatcmpl-b"):
+        api.reply("/chat/completions", sse=chat_stream(
+            ["Par", "is."], prompt_tokens=CHAT_USAGE[0], completion_tokens=CHAT_USAGE[1],
+            completion_id=completion_id))
+    llm = _llm(api, additional_kwargs={"stream_options": {"include_usage": True}})
+    first = llm.stream_chat([ChatMessage(role="user", content="one")])
+    second = llm.stream_chat([ChatMessage(role="user", content="two")])
+
+    for _ in zip(first, second, strict=False):
+        pass
+    for _ in first:
+        pass
+    for _ in second:
+        pass
+
+    ours = [s for s in by_name(both.spans(), "chat") if s.instrumentation_scope.name == SCOPE]
+    assert len(ours) == 2
+    assert all(s.attributes[n.LLMLENS_USAGE_DELEGATED] is True for s in ours)
+    _assert_counted_once(both, 2 * CHAT_USAGE[0], 2 * CHAT_USAGE[1])

@@ -87,9 +87,9 @@ class PipelineTracer:
         self.emitter = emitter
         self.open: dict[str, Traced | Alias] = {}
         self.streams: dict[str, Traced] = {}
-        # (thread, task) -> the LLM stream being consumed there without its
-        # context current; one entry per consumer at most
-        self.consuming: dict[tuple[int, int], Traced] = {}
+        # (thread, task) -> the LLM streams being read there without their
+        # context current (usually one; zip() of two streams makes two)
+        self.consuming: dict[tuple[int, int], list[Traced]] = {}
 
     # --- dispatcher spans -------------------------------------------------------
 
@@ -176,7 +176,7 @@ class PipelineTracer:
                 and _step_in_context() is not traced
             ):
                 traced.consumer = owner()
-                self.consuming[traced.consumer] = traced
+                self.consuming.setdefault(traced.consumer, []).append(traced)
             self._take_llm_response(traced, event)
         elif kind in ("LLMChatEndEvent", "LLMCompletionEndEvent"):
             self._take_llm_response(traced, event)
@@ -202,9 +202,17 @@ class PipelineTracer:
             return
         if call.request.operation not in _PROVIDER_OPERATIONS:
             return
-        traced = self.consuming.get(owner())
-        if traced is not None and traced.call is not call:
-            traced.call.delegate()
+        readers = self.consuming.get(owner())
+        if not readers:
+            return
+        if len(readers) > 1:
+            # several streams read here at once: the one the API response is
+            response_id = getattr(response, "id", None)
+            readers = [t for t in readers if response_id and response_id == responses.id_of(
+                getattr(t.llm_response, "raw", None))]
+        for traced in readers:
+            if traced.call is not call:
+                traced.call.delegate()
 
     # --- parents --------------------------------------------------------------------
 
@@ -328,8 +336,11 @@ class PipelineTracer:
             traced.stream_end.detach()
         if traced.sticky is not None:
             traced.sticky.detach_if_current()
-        if traced.consumer is not None and self.consuming.get(traced.consumer) is traced:
-            del self.consuming[traced.consumer]
+        readers = self.consuming.get(traced.consumer) if traced.consumer is not None else None
+        if readers is not None and traced in readers:
+            readers.remove(traced)
+            if not readers:
+                del self.consuming[traced.consumer]
         response = self._llm_response(traced, None)
         if exc is not None:
             traced.call.fail(exc, response=response, end_reason=reason)
