@@ -382,3 +382,21 @@ def test_custom_span_name_without_operation(emitter: Emitter, telemetry: Telemet
     assert n.GEN_AI_OPERATION_NAME not in span.attributes
     assert span.attributes[n.GEN_AI_PROVIDER_NAME] == "anthropic"
     assert telemetry.metric_points(n.METRIC_OPERATION_DURATION) == []
+
+
+def test_delegated_framework_call_records_no_duplicate_request(
+    emitter: Emitter, telemetry: Telemetry,
+) -> None:
+    outer = emitter.start(Request(**CHAT, framework=True, stream=True))
+    with outer.activated():
+        inner = emitter.start(Request(**CHAT, stream=True))
+        inner.chunk()
+        inner.chunk()
+        inner.finish(chat_response())
+    outer.chunk()
+    outer.chunk()
+    outer.finish(chat_response())
+    # one API call: one duration point, one first-chunk point, one set of tokens
+    assert telemetry.histogram_count(n.METRIC_OPERATION_DURATION) == 1
+    assert telemetry.histogram_count(n.METRIC_TIME_TO_FIRST_CHUNK) == 1
+    assert telemetry.histogram_count(n.METRIC_TOKEN_USAGE) == 2

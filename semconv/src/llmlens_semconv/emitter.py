@@ -424,7 +424,10 @@ class Call:
             hooks.span_ending(span)
         span.end()
 
-        histogram = emitter._duration_histogram(request.operation)
+        # A delegated framework call is the same API call as the provider call
+        # beneath it, which records its duration, chunks and tokens: recording
+        # them here too would double the request rate on every dashboard.
+        histogram = None if self._delegated else emitter._duration_histogram(request.operation)
         if histogram is not None:
             histogram.record(elapsed, metric_attrs)
         if usage is not None and request.operation in _USAGE_OPERATIONS:
@@ -434,7 +437,7 @@ class Call:
             if usage.output_tokens is not None:
                 emitter.token_usage.record(
                     usage.output_tokens, {**metric_attrs, n.GEN_AI_TOKEN_TYPE: n.TOKEN_TYPE_OUTPUT})
-        if self._first_chunk is not None:
+        if self._first_chunk is not None and not self._delegated:
             emitter.time_to_first_chunk.record(self._first_chunk - self._t0, metric_attrs)
             record = emitter.time_per_output_chunk.record
             for interval in self._intervals:
