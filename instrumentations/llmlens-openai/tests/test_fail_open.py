@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import openai
 import pytest
-from mock_api import MockAPI, chat_chunks, chat_completion, error_body
+from mock_api import MockAPI, chat_chunks, chat_completion, error_body, responses_body
 
 from llmlens_openai import accumulators, requests, results
 from llmlens_semconv import Emitter, hooks
@@ -76,3 +76,34 @@ def test_sdk_exceptions_pass_through_untouched(otel):
         frames.append(tb.tb_frame.f_code.co_filename)
         tb = tb.tb_next
     assert any("_base_client" in f for f in frames)
+
+
+def test_one_shot_iterators_reach_the_sdk_intact(telemetry, instrument):
+    """The SDK takes any iterable of messages, content parts and tools; with
+    content capture on we must not consume a one-shot iterator before it."""
+    instrument(content="SPAN_AND_EVENT")
+    api = MockAPI(is_async=False).json(chat_completion()).json(chat_completion())
+    api.json(responses_body())
+    client = api.client()
+    tool = {"type": "function", "function": {
+        "name": "get_weather", "strict": True,
+        "parameters": {"type": "object", "properties": {}, "required": [],
+                       "additionalProperties": False}}}
+    message = {"role": "user", "content": [{"type": "text", "text": "hi"}]}
+
+    client.chat.completions.create(model="m", messages=iter([message]), tools=iter([tool]))
+    parse = client.chat.completions.parse if hasattr(client.chat.completions, "parse") \
+        else client.beta.chat.completions.parse
+    parse(model="m", messages=iter([{"role": "user", "content": "x"}]), tools=iter([tool]))
+    # (the SDK itself cannot send a one-shot iterator as responses input)
+    client.responses.create(model="m", input=[{"role": "user", "content": "x"}],
+                            tools=iter([{"type": "web_search"}]))
+
+    sent = [r["json"] for r in api.requests]
+    assert sent[0]["messages"] == [{"role": "user", "content": [{"type": "text", "text": "hi"}]}]
+    assert sent[0]["tools"] == [tool]
+    assert sent[1]["messages"] == [{"role": "user", "content": "x"}]
+    assert sent[1]["tools"] and sent[1]["tools"][0]["function"]["name"] == "get_weather"
+    assert sent[2]["input"] == [{"role": "user", "content": "x"}]
+    assert sent[2]["tools"] == [{"type": "web_search"}]
+    assert len(telemetry.spans()) == 3

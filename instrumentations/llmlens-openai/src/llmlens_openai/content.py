@@ -7,10 +7,9 @@ of a call that records no content.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from typing import Any
 
-from llmlens_openai.values import as_str, field
+from llmlens_openai.values import as_str, field, items
 from llmlens_semconv import parts
 
 _SYSTEM_ROLES = frozenset({"system", "developer"})
@@ -44,7 +43,7 @@ def _chat_content_parts(content: Any) -> list[dict[str, Any]]:
     if isinstance(content, str):
         return [parts.text(content)]
     out: list[dict[str, Any]] = []
-    for item in content if isinstance(content, Iterable) else ():
+    for item in items(content):
         kind = field(item, "type")
         if kind == "text":
             out.append(parts.text(field(item, "text") or ""))
@@ -74,7 +73,7 @@ def chat_inputs(messages: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any
     """(system instructions, input messages) of a chat.completions request."""
     system: list[dict[str, Any]] = []
     inputs: list[dict[str, Any]] = []
-    for msg in messages or ():
+    for msg in items(messages):
         role = as_str(field(msg, "role")) or "user"
         content = field(msg, "content")
         if role in _SYSTEM_ROLES:
@@ -89,7 +88,7 @@ def chat_inputs(messages: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any
         refusal = field(msg, "refusal")
         if refusal:
             msg_parts.append(parts.generic("refusal", content=refusal))
-        for call in field(msg, "tool_calls") or ():
+        for call in items(field(msg, "tool_calls")):
             function = field(call, "function")
             msg_parts.append(parts.tool_call(
                 field(function, "name") or "", _arguments(field(function, "arguments")),
@@ -107,7 +106,7 @@ def chat_output(message: Any, finish_reason: str | None) -> dict[str, Any]:
     refusal = field(message, "refusal")
     if refusal:
         msg_parts.append(parts.generic("refusal", content=refusal))
-    for call in field(message, "tool_calls") or ():
+    for call in items(field(message, "tool_calls")):
         function = field(call, "function")
         msg_parts.append(parts.tool_call(
             field(function, "name") or "", _arguments(field(function, "arguments")),
@@ -135,7 +134,7 @@ def _response_content_parts(content: Any) -> list[dict[str, Any]]:
     if isinstance(content, str):
         return [parts.text(content)]
     out: list[dict[str, Any]] = []
-    for item in content:
+    for item in items(content):
         kind = field(item, "type")
         if kind in ("input_text", "output_text", "text"):
             out.append(parts.text(field(item, "text") or ""))
@@ -162,8 +161,8 @@ def _response_content_parts(content: Any) -> list[dict[str, Any]]:
 
 
 def _reasoning_text(item: Any) -> str:
-    texts = [field(s, "text") or "" for s in field(item, "summary") or ()]
-    texts += [field(c, "text") or "" for c in field(item, "content") or ()]
+    texts = [field(s, "text") or "" for s in items(field(item, "summary"))]
+    texts += [field(c, "text") or "" for c in items(field(item, "content"))]
     return "\n".join(t for t in texts if t)
 
 
@@ -177,7 +176,7 @@ def responses_inputs(
     if isinstance(input_value, str):
         return system, [parts.message("user", [parts.text(input_value)])]
     inputs: list[dict[str, Any]] = []
-    for item in input_value or ():
+    for item in items(input_value):
         kind = field(item, "type")
         role = as_str(field(item, "role"))
         if role is not None and kind in (None, "message"):
@@ -203,7 +202,7 @@ def responses_inputs(
 def responses_output(output: Any, finish_reason: str | None) -> dict[str, Any]:
     """The output items of a Response as one assistant message."""
     msg_parts: list[dict[str, Any]] = []
-    for item in output or ():
+    for item in items(output):
         kind = field(item, "type")
         if kind == "message":
             msg_parts.extend(_response_content_parts(field(item, "content")))
@@ -227,7 +226,7 @@ def tool_definitions(tools: Any, *, detailed: bool) -> list[dict[str, Any]]:
     """Tool definitions of a chat or responses request; descriptions and
     parameters only when content capture is on."""
     out: list[dict[str, Any]] = []
-    for tool in tools or ():
+    for tool in items(tools):
         kind = as_str(field(tool, "type")) or "function"
         # chat: {"type": "function", "function": {...}}; responses: flat
         spec = field(tool, "function") or tool

@@ -3,6 +3,7 @@ pydantic models, plain dicts, or the SDK's "not given" sentinels."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 # The SDK's sentinels for an argument left out (``NOT_GIVEN``, ``omit``).
@@ -52,3 +53,15 @@ def as_str(value: Any) -> str | None:
     # enums of the SDK (some versions use them for finish reasons, tiers)
     inner = getattr(value, "value", None)
     return inner if isinstance(inner, str) else None
+
+
+def items(value: Any) -> Iterable[Any]:
+    """A collection argument we may iterate without the SDK noticing: lists,
+    tuples and other re-iterable collections. A one-shot iterator (the SDK
+    accepts any iterable of messages or tools) is left alone, since reading
+    it would leave the SDK with nothing to send."""
+    if isinstance(value, (list, tuple)):
+        return value
+    if value is None or isinstance(value, (str, bytes, dict, Iterator)):
+        return ()
+    return value if isinstance(value, Iterable) else ()
