@@ -48,7 +48,7 @@ APPS = [
 SERVICE = App("fastapi_service.py", "FastAPI /chat service under load", ("fastapi", "uvicorn"))
 DEMO_CONFIG = ServerConfig(
     seed=42,
-    latency=LatencyProfile(ttft_ms=150, itl_ms=6, jitter=0.6),
+    latency=LatencyProfile(ttft_ms=150, itl_ms=6, jitter=0.6, slow_share=0.05, slow_factor=4),
     faults=FaultProfile(rate=0.05, kinds=("429", "500", "529"), retry_after_ms=150),
 )
 
@@ -107,8 +107,8 @@ def describe(setup: TelemetrySetup, server: RunningServer, spans: Path) -> None:
     print("llmlens demo")
     print(
         f"  mock LLM server  {server.url}  (seed {DEMO_CONFIG.seed}, first token "
-        f"~{latency.ttft_ms:.0f} ms, {latency.itl_ms:.0f} ms/token, "
-        f"{faults.rate:.0%} faults: {'/'.join(faults.kinds)})"
+        f"~{latency.ttft_ms:.0f} ms, {latency.itl_ms:.0f} ms/token, {latency.slow_share:.0%} "
+        f"{latency.slow_factor:.0f}x slower, {faults.rate:.0%} faults: {'/'.join(faults.kinds)})"
     )
     print(f"  distro           {setup.distro or 'none'}")
     print(f"  instrumentors    {', '.join(setup.instrumentors) or 'none of llmlens yet'}")

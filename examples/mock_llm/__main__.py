@@ -28,6 +28,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--ttft-ms", type=float, help="time to first token, milliseconds")
     parser.add_argument("--itl-ms", type=float, help="delay between tokens, milliseconds")
     parser.add_argument("--jitter", type=float, help="relative latency spread, e.g. 0.3")
+    parser.add_argument("--slow-share", type=float, help="share of requests in the slow tail")
+    parser.add_argument("--slow-factor", type=float, help="latency multiplier of the slow tail")
     parser.add_argument("--fault-rate", type=float, help="share of requests that fail, 0..1")
     parser.add_argument("--faults", help=f"comma-separated kinds among {','.join(FAULT_KINDS)}")
     parser.add_argument("--retry-after-ms", type=int)
@@ -41,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.seed is not None:
         config = replace(config, seed=args.seed)
     latency = config.latency
-    for name in ("ttft_ms", "itl_ms", "jitter"):
+    for name in ("ttft_ms", "itl_ms", "jitter", "slow_share", "slow_factor"):
         if getattr(args, name) is not None:
             latency = replace(latency, **{name: getattr(args, name)})
     faults = config.faults

@@ -16,6 +16,8 @@ ENV_SEED = "MOCK_LLM_SEED"
 ENV_TTFT_MS = "MOCK_LLM_TTFT_MS"
 ENV_ITL_MS = "MOCK_LLM_ITL_MS"
 ENV_JITTER = "MOCK_LLM_JITTER"
+ENV_SLOW_SHARE = "MOCK_LLM_SLOW_SHARE"
+ENV_SLOW_FACTOR = "MOCK_LLM_SLOW_FACTOR"
 ENV_FAULT_RATE = "MOCK_LLM_FAULT_RATE"
 ENV_FAULTS = "MOCK_LLM_FAULTS"
 ENV_RETRY_AFTER_MS = "MOCK_LLM_RETRY_AFTER_MS"
@@ -29,11 +31,14 @@ HEADER_RETRY_COUNT = "x-stainless-retry-count"
 
 @dataclass(frozen=True)
 class LatencyProfile:
-    """Time to first token and delay between tokens, with a relative jitter."""
+    """Time to first token and delay between tokens, with a relative jitter, and a slow
+    tail: a share of requests whose delays are all multiplied by a factor."""
 
     ttft_ms: float = 0.0
     itl_ms: float = 0.0
     jitter: float = 0.0
+    slow_share: float = 0.0
+    slow_factor: float = 4.0
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,8 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> ServerConfig:
         ttft_ms=float(env.get(ENV_TTFT_MS, 0)),
         itl_ms=float(env.get(ENV_ITL_MS, 0)),
         jitter=float(env.get(ENV_JITTER, 0)),
+        slow_share=float(env.get(ENV_SLOW_SHARE, 0)),
+        slow_factor=float(env.get(ENV_SLOW_FACTOR, 4)),
     )
     faults = FaultProfile(
         rate=float(env.get(ENV_FAULT_RATE, 0)),

@@ -208,11 +208,13 @@ class _Pacing:
     def __init__(self, latency: LatencyProfile, rng: random.Random) -> None:
         self._latency = latency
         self._rng = rng
+        slow = latency.slow_share > 0 and rng.random() < latency.slow_share
+        self._factor = latency.slow_factor if slow else 1.0
 
     def _jittered(self, milliseconds: float) -> float:
         spread = self._latency.jitter
         factor = 1.0 + self._rng.uniform(-spread, spread) if spread else 1.0
-        return max(milliseconds * factor, 0.0) / 1000.0
+        return max(milliseconds * factor * self._factor, 0.0) / 1000.0
 
     def first(self) -> float:
         return self._jittered(self._latency.ttft_ms)

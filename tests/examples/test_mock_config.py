@@ -23,13 +23,17 @@ def test_config_from_env_reads_every_variable():
             "MOCK_LLM_TTFT_MS": "120",
             "MOCK_LLM_ITL_MS": "7.5",
             "MOCK_LLM_JITTER": "0.2",
+            "MOCK_LLM_SLOW_SHARE": "0.05",
+            "MOCK_LLM_SLOW_FACTOR": "6",
             "MOCK_LLM_FAULT_RATE": "0.1",
             "MOCK_LLM_FAULTS": "429, disconnect",
             "MOCK_LLM_RETRY_AFTER_MS": "50",
         }
     )
     assert config.seed == 9
-    assert config.latency == LatencyProfile(ttft_ms=120, itl_ms=7.5, jitter=0.2)
+    assert config.latency == LatencyProfile(
+        ttft_ms=120, itl_ms=7.5, jitter=0.2, slow_share=0.05, slow_factor=6
+    )
     assert config.faults == FaultProfile(rate=0.1, kinds=("429", "disconnect"), retry_after_ms=50)
 
 
@@ -86,3 +90,11 @@ def test_pacing_is_seeded_and_within_the_jitter():
     assert 0.05 <= first[0] <= 0.15
     assert all(0.005 <= delay <= 0.015 for delay in first[1:])
     assert _Pacing(LatencyProfile(), random.Random(0)).first() == 0
+
+
+def test_slow_tail_multiplies_the_delays_of_a_share_of_requests():
+    latency = LatencyProfile(ttft_ms=100, itl_ms=10, slow_share=0.25, slow_factor=5)
+    firsts = [_Pacing(latency, random.Random(seed)).first() for seed in range(400)]
+    slow = [delay for delay in firsts if delay == 0.5]
+    assert set(firsts) == {0.1, 0.5}
+    assert 60 <= len(slow) <= 140
