@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import random
 import socket
+import sys
 import threading
 import time
 from collections import Counter
@@ -65,6 +66,14 @@ class MockLLMServer(ThreadingHTTPServer):
         self._fault_rng = random.Random(config.seed)
         self._lock = threading.Lock()
         self._request_number = 0
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that hangs up (a stream it closed early, a keep-alive
+        # connection it dropped) is normal here, not worth a traceback.
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
 
     @property
     def url(self) -> str:
