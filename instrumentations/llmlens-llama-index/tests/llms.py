@@ -42,3 +42,32 @@ class FailingLLM(CustomLLM):
             raise BackendDown("stream broke")
 
         return gen()
+
+
+class SlowLLM(CustomLLM):
+    """Answers after ``delay`` seconds (async), so a caller can cancel it."""
+
+    delay: float = 10.0
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        return LLMMetadata(model_name="slow-model", is_chat_model=False)
+
+    @llm_completion_callback()
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        return CompletionResponse(text="late")
+
+    @llm_completion_callback()
+    async def acomplete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any,
+    ) -> CompletionResponse:
+        import asyncio
+
+        await asyncio.sleep(self.delay)
+        return CompletionResponse(text="late")
+
+    @llm_completion_callback()
+    def stream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any,
+    ) -> CompletionResponseGen:
+        yield CompletionResponse(text="late", delta="late")

@@ -13,8 +13,9 @@ import anthropic
 import httpx
 from llama_index.core.llms import ChatMessage
 from llama_index.llms.anthropic import Anthropic
-from llmlens_semconv import names as n
 from trees import one
+
+from llmlens_semconv import names as n
 
 MESSAGE = {
     "id": "msg_01", "type": "message", "role": "assistant",

@@ -256,3 +256,33 @@ async def test_async_streaming_chat_engine_is_one_trace(telemetry):
 
     assert len(tokens) == 4
     _assert_chat_engine_trace(telemetry)
+
+
+async def test_cancelled_async_query_ends_every_span(telemetry, index):
+    import asyncio
+
+    from llms import SlowLLM
+
+    engine = index.as_query_engine(llm=SlowLLM())
+    telemetry.clear()
+    before = otel_context.get_current()
+
+    task = asyncio.create_task(engine.aquery(QUESTION))
+    for _ in range(200):
+        if any(s.name.startswith("retrieval") for s in telemetry.spans()):
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    assert otel_context.get_current() is before
+    spans = telemetry.spans()
+    cancelled = {s.name.split(" ")[0] for s in spans if s.status.status_code is StatusCode.ERROR}
+    assert cancelled == {"text_completion", "synthesize", "invoke_workflow"}
+    llm = one(spans, "text_completion slow-model")
+    assert llm.attributes[n.ERROR_TYPE] == "CancelledError"
+    from llmlens_llama_index import LlamaIndexInstrumentor
+
+    assert LlamaIndexInstrumentor.tracer().open == {}
