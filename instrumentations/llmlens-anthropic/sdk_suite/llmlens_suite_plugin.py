@@ -43,16 +43,18 @@ def pytest_configure(config: Any) -> None:
         meter_provider=MeterProvider(metric_readers=[InMemoryMetricReader()]),
         logger_provider=logger_provider,
     )
-    _state.update(spans=spans, instrumentor=instrumentor)
+    # read now: tests may change the environment
+    _state.update(spans=spans, instrumentor=instrumentor,
+                  report=os.environ.get("LLMLENS_SUITE_REPORT"),
+                  worker=os.environ.get("PYTEST_XDIST_WORKER", "main"))
 
 
 def pytest_unconfigure(config: Any) -> None:
     spans = _state.get("spans")
-    report = os.environ.get("LLMLENS_SUITE_REPORT")
+    report = _state.get("report")
     if spans is None or not report:
         return
     ours = [s for s in spans.get_finished_spans()
             if s.instrumentation_scope and s.instrumentation_scope.name == "llmlens.anthropic"]
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     with open(report, "a", encoding="utf-8") as out:
-        out.write(f"{worker} {len(ours)}\n")
+        out.write(f"{_state['worker']} {len(ours)}\n")

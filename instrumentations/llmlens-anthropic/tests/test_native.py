@@ -30,6 +30,13 @@ def traceparent_of(span) -> str:
     return f"00-{ctx.trace_id:032x}-{ctx.span_id:016x}-{int(ctx.trace_flags):02x}"
 
 
+def _call_in_app(api, client, stream: bool) -> None:
+    from opentelemetry import trace
+
+    with trace.get_tracer("app").start_as_current_span("app"):
+        _call(api, client, stream)
+
+
 def _call(api, client, stream: bool) -> None:
     if stream:
         api.sse(m.text_events())
@@ -66,12 +73,15 @@ def test_sdk_tracing_off_is_honoured(instrumented, api, monkeypatch):
 
 
 def _assert_both_spans(telemetry, api) -> None:
-    spans = {s.instrumentation_scope.name: s for s in telemetry.spans()}
-    assert len(telemetry.spans()) == 2
+    spans = {s.instrumentation_scope.name: s for s in telemetry.spans() if s.name != "app"}
+    assert len(telemetry.spans()) == 3
     ours, sdk = spans["llmlens.anthropic"], spans[SDK_SCOPE]
     assert sdk.name == SDK_SPAN
-    # the SDK's span runs inside ours, and its requests carry its own context
-    assert sdk.parent.span_id == ours.get_span_context().span_id
+    # asked for, the SDK's span is where the SDK puts it (a sibling of ours,
+    # under the caller's span), and its requests carry its own context
+    assert sdk.parent is not None
+    assert sdk.parent.span_id == ours.parent.span_id
+    assert sdk.get_span_context().trace_id == ours.get_span_context().trace_id
     assert api.requests[-1].headers["traceparent"] == traceparent_of(sdk)
     assert ours.attributes[n.GEN_AI_USAGE_OUTPUT_TOKENS] == 6
 
@@ -79,7 +89,7 @@ def _assert_both_spans(telemetry, api) -> None:
 def test_env_var_true_keeps_sdk_spans(instrumented, api, monkeypatch):
     monkeypatch.setenv("ANTHROPIC_OPEN_TELEMETRY", "true")
     client = api.client()
-    _call(api, client, False)
+    _call_in_app(api, client, False)
     _assert_both_spans(instrumented, api)
     status = native_tracing_status()
     assert status.explicitly_requested and status.native_spans
@@ -89,14 +99,14 @@ def test_env_var_true_keeps_sdk_spans(instrumented, api, monkeypatch):
 @pytest.mark.parametrize("option", [{"traces": True}, {"traces": {"enabled": True}}])
 def test_client_option_keeps_sdk_spans(instrumented, api, option):
     client = api.client(open_telemetry=option)
-    _call(api, client, False)
+    _call_in_app(api, client, False)
     _assert_both_spans(instrumented, api)
     assert native_tracing_status(client).explicitly_requested
 
 
 def test_copies_keep_the_choice(instrumented, api):
     explicit = api.client(open_telemetry={"traces": True}).with_options(timeout=30)
-    _call(api, explicit, False)
+    _call_in_app(api, explicit, False)
     _assert_both_spans(instrumented, api)
     instrumented.clear()
 

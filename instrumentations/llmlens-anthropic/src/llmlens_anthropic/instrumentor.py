@@ -74,7 +74,10 @@ class AnthropicInstrumentor(BaseInstrumentor):  # type: ignore[misc]
                 continue
             raw_types.extend(getattr(module, n) for n in class_names if hasattr(module, n))
 
-        adapter = Adapter(emitter, SdkTypes(Stream, AsyncStream, tuple(raw_types)))
+        base_client = importlib.import_module("anthropic._base_client")
+        adapter = Adapter(emitter, SdkTypes(
+            Stream, AsyncStream, tuple(raw_types),
+            native_tracing=hasattr(base_client, "start_api_call_span")))
 
         for module, prefix in ((_MESSAGES, ""), (_BETA_MESSAGES, "beta.")):
             self._patch(module, "Messages", "create", adapter.create)

@@ -34,10 +34,13 @@ _log = logging.getLogger(__name__)
 class SdkTypes:
     """Classes of the installed SDK, looked up once in ``_instrument``."""
 
-    def __init__(self, stream: type, async_stream: type, raw: tuple[type, ...]) -> None:
+    def __init__(self, stream: type, async_stream: type, raw: tuple[type, ...],
+                 native_tracing: bool = False) -> None:
         self.stream = stream
         self.async_stream = async_stream
         self.raw = raw
+        # the SDK traces its own calls (anthropic 2.x)
+        self.native_tracing = native_tracing
 
 
 class Adapter:
@@ -48,9 +51,13 @@ class Adapter:
     # --- starting --------------------------------------------------------------
 
     def _activate(self, call: Call, client: Any) -> Any:
-        ctx = call.context()
-        if not native.client_requests_spans(client):
-            ctx = otel_context.set_value(native.SUPPRESS_KEY, True, ctx)
+        """Make our span current for the SDK call (so the SDK's own call span
+        stands down and its requests carry our context), unless the user
+        asked for the SDK's spans: then the SDK runs in the caller's context
+        exactly as without llmlens, and our span is a sibling of its span."""
+        if self.sdk.native_tracing and native.client_requests_spans(client):
+            return None
+        ctx = otel_context.set_value(native.SUPPRESS_KEY, True, call.context())
         return otel_context.attach(ctx)
 
     def start_chat(self, instance: Any, kwargs: Mapping[str, Any], *, stream: bool) -> Any:
