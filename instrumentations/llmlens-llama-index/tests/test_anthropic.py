@@ -19,7 +19,7 @@ from llmlens_semconv import names as n
 
 MESSAGE = {
     "id": "msg_01", "type": "message", "role": "assistant",
-    "model": "test-model-2025-09-29",
+    "model": "claude-sonnet-4-5-20250929",
     "content": [{"type": "text", "text": "Paris."}],
     "stop_reason": "end_turn", "stop_sequence": None,
     "usage": {"input_tokens": 12, "output_tokens": 3,
@@ -34,7 +34,7 @@ def test_anthropic_usage_counts_cache_inside_input(telemetry):
         sent.append(request.url.path)
         return httpx.Response(200, json=MESSAGE)
 
-    llm = Anthropic(model="test-model", api_key="sk-ant-test", max_retries=0)
+    llm = Anthropic(model="claude-sonnet-4-5", api_key="sk-ant-test", max_retries=0)
     llm._client = anthropic.Anthropic(
         api_key="sk-ant-test", max_retries=0,
         http_client=httpx.Client(transport=httpx.MockTransport(handle)))
@@ -43,7 +43,7 @@ def test_anthropic_usage_counts_cache_inside_input(telemetry):
 
     assert reply.message.content == "Paris."
     assert sent == ["/v1/messages"]
-    span = one(telemetry.spans(), "chat test-model")
+    span = one(telemetry.spans(), "chat claude-sonnet-4-5")
     assert span.attributes[n.GEN_AI_PROVIDER_NAME] == n.PROVIDER_ANTHROPIC
     assert span.attributes[n.GEN_AI_USAGE_INPUT_TOKENS] == 132
     assert span.attributes[n.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] == 100
