@@ -123,8 +123,19 @@ def test_uninstrument_gives_the_sdk_its_span_back(telemetry, api):
     _call(api, api.client(), False)
     spans = telemetry.spans()
     assert [(s.name, s.instrumentation_scope.name) for s in spans] == [(SDK_SPAN, SDK_SCOPE)]
-    assert not native_tracing_status().llmlens_instrumented
-    assert native_tracing_status().native_spans
+    status = native_tracing_status()
+    assert not status.llmlens_instrumented
+    # outside an instrumented process (`llmlens doctor`): what auto-instrumentation would do
+    assert status.llmlens_active
+    assert not status.native_spans
+
+
+def test_status_when_our_instrumentor_is_disabled(monkeypatch):
+    monkeypatch.setenv("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", "openai, llmlens_anthropic")
+    status = native_tracing_status()
+    assert not status.llmlens_active
+    assert status.native_spans
+    assert "disabled" in status.summary
 
 
 def test_status_without_client_reports_sdk():

@@ -121,11 +121,24 @@ class NativeTracingStatus:
     sdk_version: str | None
     sdk_has_native_tracing: bool
     env_setting: str | None
+    # instrumented in this process
     llmlens_instrumented: bool
+    # instrumented here, or would be under opentelemetry-instrument (not
+    # listed in OTEL_PYTHON_DISABLED_INSTRUMENTATIONS)
+    llmlens_active: bool
     explicitly_requested: bool
     native_spans: bool
     propagation: bool
     summary: str
+
+
+ENTRY_POINT = "llmlens_anthropic"
+
+
+def _disabled_by_env() -> bool:
+    raw = os.environ.get("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", "")
+    names = {name.strip() for name in raw.split(",")}
+    return "*" in names or ENTRY_POINT in names
 
 
 def native_tracing_status(client: Any = None) -> NativeTracingStatus:
@@ -135,16 +148,18 @@ def native_tracing_status(client: Any = None) -> NativeTracingStatus:
         return _status(client)
     except Exception as exc:  # noqa: BLE001 - a report never breaks its caller
         return NativeTracingStatus(False, None, False, os.environ.get(ENV_NATIVE), _instrumented,
-                                   False, False, False, f"could not inspect the SDK: {exc!r}")
+                                   _instrumented, False, False, False,
+                                   f"could not inspect the SDK: {exc!r}")
 
 
 def _status(client: Any) -> NativeTracingStatus:
     import importlib.util
 
     env = os.environ.get(ENV_NATIVE)
+    active = _instrumented or not _disabled_by_env()
     if importlib.util.find_spec("anthropic") is None:
-        return NativeTracingStatus(False, None, False, env, _instrumented, False, False, False,
-                                   "anthropic is not installed")
+        return NativeTracingStatus(False, None, False, env, _instrumented, active, False, False,
+                                   False, "anthropic is not installed")
     import anthropic
 
     version = getattr(anthropic, "__version__", None)
@@ -159,21 +174,23 @@ def _status(client: Any) -> NativeTracingStatus:
         propagation = os.environ.get(ENV_NATIVE_PROPAGATION, "").strip().lower() != "false"
         requested = env_requests_spans()
     enabled = enabled and has_native
-    native_spans = enabled and (requested or not _instrumented)
+    native_spans = enabled and (requested or not active)
     if not has_native:
-        summary = f"anthropic {version} has no built-in tracing"
+        summary = f"anthropic {version} has no built-in tracing: one span per call, llmlens'"
     elif not enabled:
         summary = f"the SDK's own spans are off ({ENV_NATIVE}=false or the client option)"
-    elif native_spans and _instrumented:
-        summary = ("the SDK's own spans are on as well as llmlens spans, as explicitly "
-                   "requested: each call is traced twice")
+    elif native_spans and active:
+        summary = (f"the SDK's own span is kept beside each llmlens span, as explicitly "
+                   f"requested ({ENV_NATIVE}=true or the client option): two spans per call")
     elif native_spans:
-        summary = "the SDK's own spans are on (llmlens does not instrument anthropic)"
+        summary = (f"{ENTRY_POINT} is disabled (OTEL_PYTHON_DISABLED_INSTRUMENTATIONS): "
+                   "the SDK's own spans are the only ones")
     else:
         summary = ("llmlens replaces the SDK's own call span with its GenAI span; "
                    "trace-context propagation " + ("kept" if propagation else "off"))
     return NativeTracingStatus(
         sdk_installed=True, sdk_version=version, sdk_has_native_tracing=has_native,
-        env_setting=env, llmlens_instrumented=_instrumented, explicitly_requested=requested,
-        native_spans=native_spans, propagation=enabled and propagation, summary=summary,
+        env_setting=env, llmlens_instrumented=_instrumented, llmlens_active=active,
+        explicitly_requested=requested, native_spans=native_spans,
+        propagation=enabled and propagation, summary=summary,
     )
