@@ -47,6 +47,26 @@ SELECTION = (
     "tests/lib/test_refusal_fallback_streaming.py",
     "tests/lib/test_output_format_helpers.py",
 )
+# Tests of the SDK's own call span for a client that did not explicitly ask
+# for it (no ``open_telemetry`` option, no ANTHROPIC_OPEN_TELEMETRY=true):
+# under llmlens that span is replaced by the llmlens GenAI span by design (one
+# span per call), so these fail under llmlens. They must pass plain and fail
+# with llmlens; any other difference fails the run.
+EXPECTED_DIFFERENCES = {
+    "tests.test_open_telemetry.TestCallSpans::test_environment_variable_disables_spans",
+    "tests.test_open_telemetry.TestContent::test_environment_variable_enables_content",
+    "tests.test_open_telemetry.TestContent::"
+    "test_the_former_name_of_the_content_mode_variable_is_not_read",
+    "tests.test_open_telemetry.TestConversationId::"
+    "test_environment_is_read_when_the_client_is_constructed",
+    "tests.test_open_telemetry.TestConversationId::"
+    "test_platform_clients_read_the_environment_when_they_are_constructed",
+    "tests.test_open_telemetry.TestPropagationOption::"
+    "test_the_variable_sets_propagation_for_a_client_that_is_given_no_option",
+    "tests.test_open_telemetry.TestTracesOption::"
+    "test_a_max_content_bytes_variable_that_is_not_valid_is_ignored",
+    "tests.test_open_telemetry.TestTracesOption::test_max_content_bytes_is_the_size_bound",
+}
 # slow classes of the SDK's tracing tests about what llmlens does not touch
 # (URL and header attributes, tracing set-up failures in subprocesses)
 DESELECTED = "not TestTracingFailures and not TestHttpAttributes and not TestResourceIds"
@@ -133,18 +153,24 @@ def main() -> int:
         for test_id in set(plain) | set(instrumented)
         if plain.get(test_id) != instrumented.get(test_id)
     )
-    for test_id, before, after in differences:
+    expected = [d for d in differences
+                if d[0].split("[")[0] in EXPECTED_DIFFERENCES and d[1:] == ("passed", "failed")]
+    unexpected = [d for d in differences if d not in expected]
+    for test_id, before, after in unexpected:
         print(f"DIFFERENT  {test_id}: plain {before}, with llmlens {after}")
+    if expected:
+        print(f"{len(expected)} tests of the SDK's own call span for clients that did not ask "
+              "for it fail under llmlens, as designed (llmlens replaces that span)")
     if not plain:
         print("no test ran")
         return 1
     if spans == 0:
         print("llmlens was not active in the instrumented run (no span exported)")
         return 1
-    if differences:
-        print(f"{len(differences)} tests behave differently under llmlens")
+    if unexpected:
+        print(f"{len(unexpected)} tests behave differently under llmlens")
         return 1
-    print("identical outcomes with and without llmlens")
+    print("identical outcomes with and without llmlens (apart from the designed ones above)")
     return 0
 
 
