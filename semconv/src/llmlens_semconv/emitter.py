@@ -140,21 +140,24 @@ def _metric_attributes(request: Request) -> dict[str, Any]:
     return a
 
 
-def _usage_attributes(usage: Usage) -> dict[str, int]:
-    a: dict[str, int] = {}
-    for value, key in (
-        (usage.input_tokens, n.GEN_AI_USAGE_INPUT_TOKENS),
-        (usage.output_tokens, n.GEN_AI_USAGE_OUTPUT_TOKENS),
-        (usage.cache_read_input_tokens, n.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS),
-        (usage.cache_write_input_tokens, n.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS),
-        (usage.reasoning_output_tokens, n.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS),
-        (usage.audio_input_tokens, n.GEN_AI_USAGE_AUDIO_INPUT_TOKENS),
-        (usage.audio_output_tokens, n.GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS),
-        (usage.image_input_tokens, n.GEN_AI_USAGE_IMAGE_INPUT_TOKENS),
-    ):
+# Usage field -> attribute, walked once per call (a table, not a tuple rebuilt per call)
+_USAGE_FIELDS: tuple[tuple[str, str], ...] = (
+    ("input_tokens", n.GEN_AI_USAGE_INPUT_TOKENS),
+    ("output_tokens", n.GEN_AI_USAGE_OUTPUT_TOKENS),
+    ("cache_read_input_tokens", n.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS),
+    ("cache_write_input_tokens", n.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS),
+    ("reasoning_output_tokens", n.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS),
+    ("audio_input_tokens", n.GEN_AI_USAGE_AUDIO_INPUT_TOKENS),
+    ("audio_output_tokens", n.GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS),
+    ("image_input_tokens", n.GEN_AI_USAGE_IMAGE_INPUT_TOKENS),
+)
+
+
+def _usage_attributes(usage: Usage, into: dict[str, Any]) -> None:
+    for name, key in _USAGE_FIELDS:
+        value = getattr(usage, name)
         if value is not None:
-            a[key] = int(value)
-    return a
+            into[key] = int(value)
 
 
 class Emitter:
@@ -375,12 +378,14 @@ class Call:
                 attrs[n.GEN_AI_RESPONSE_STATUS] = response.status
             if response.embedding_dimension is not None:
                 attrs[n.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = response.embedding_dimension
-            if response.extra:
-                attrs.update(response.extra)
-                for key in _METRIC_EXTRA_KEYS.intersection(response.extra):
-                    metric_attrs[key] = response.extra[key]
+            extra = response.extra
+            if extra:
+                attrs.update(extra)
+                for key in _METRIC_EXTRA_KEYS:
+                    if key in extra:
+                        metric_attrs[key] = extra[key]
         if usage is not None:
-            attrs.update(_usage_attributes(usage))
+            _usage_attributes(usage, attrs)
         elif (
             not self._delegated and error_type is None
             and request.operation in n.INFERENCE_OPERATIONS

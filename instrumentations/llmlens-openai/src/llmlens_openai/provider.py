@@ -6,6 +6,7 @@ provider name comes from the client class (Azure) or the base URL's host.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -55,10 +56,29 @@ def _endpoint_of(host: str, scheme: str, port: int | None, azure: bool) -> Endpo
     return Endpoint(provider, host or None, port or _DEFAULT_PORTS.get(scheme))
 
 
+# client -> (its base URL object, the endpoint derived from it): computed
+# once per client, again only when the client's base URL is replaced
+_by_client: weakref.WeakKeyDictionary[Any, tuple[Any, Endpoint]] = weakref.WeakKeyDictionary()
+
+
 def endpoint_of(resource: Any) -> Endpoint:
     """Provider, server address and port of the client behind a resource."""
     client = getattr(resource, "_client", None)
-    url = getattr(client, "base_url", None)
+    # the URL object the SDK stores (replaced when base_url is set); reading
+    # the public property costs more than the rest of this together
+    stored = getattr(client, "_base_url", None)
+    try:
+        known = _by_client.get(client)
+    except TypeError:  # not weak-referenceable
+        return _derive(client, getattr(client, "base_url", None))
+    if known is not None and stored is not None and known[0] is stored:
+        return known[1]
+    endpoint = _derive(client, getattr(client, "base_url", None))
+    _by_client[client] = (stored, endpoint)
+    return endpoint
+
+
+def _derive(client: Any, url: Any) -> Endpoint:
     azure = _is_azure(type(client))
     if url is None:
         return Endpoint(n.PROVIDER_AZURE_OPENAI if azure else n.PROVIDER_OPENAI, None, None)

@@ -6,7 +6,7 @@ from typing import Any
 
 from llmlens_openai import content
 from llmlens_openai.provider import endpoint_of
-from llmlens_openai.values import arg, as_float, as_int, as_str, field
+from llmlens_openai.values import arg, as_float, as_int, as_str, field, given_only
 from llmlens_semconv import Request
 from llmlens_semconv import names as n
 
@@ -68,25 +68,27 @@ def _service_tier_extra(kwargs: dict[str, Any], api_type: str | None) -> dict[st
 
 
 def chat_request(resource: Any, kwargs: dict[str, Any], capture: bool) -> Request:
-    req = _base(CHAT, resource, kwargs, bool(arg(kwargs, "stream")))
-    req.max_tokens = as_int(arg(kwargs, "max_completion_tokens")) or as_int(
-        arg(kwargs, "max_tokens"))
-    req.temperature = as_float(arg(kwargs, "temperature"))
-    req.top_p = as_float(arg(kwargs, "top_p"))
-    req.frequency_penalty = as_float(arg(kwargs, "frequency_penalty"))
-    req.presence_penalty = as_float(arg(kwargs, "presence_penalty"))
-    req.stop_sequences = _stop_sequences(arg(kwargs, "stop"))
-    req.seed = as_int(arg(kwargs, "seed"))
-    req.choice_count = as_int(arg(kwargs, "n"))
-    req.output_type = _output_type(arg(kwargs, "response_format"))
-    req.reasoning_level = as_str(arg(kwargs, "reasoning_effort"))
+    # only the arguments given (a call passes a few of the many it could)
+    kwargs = given_only(kwargs)
+    req = _base(CHAT, resource, kwargs, bool(kwargs.get("stream")))
+    req.max_tokens = as_int(kwargs.get("max_completion_tokens")) or as_int(
+        kwargs.get("max_tokens"))
+    req.temperature = as_float(kwargs.get("temperature"))
+    req.top_p = as_float(kwargs.get("top_p"))
+    req.frequency_penalty = as_float(kwargs.get("frequency_penalty"))
+    req.presence_penalty = as_float(kwargs.get("presence_penalty"))
+    req.stop_sequences = _stop_sequences(kwargs.get("stop"))
+    req.seed = as_int(kwargs.get("seed"))
+    req.choice_count = as_int(kwargs.get("n"))
+    req.output_type = _output_type(kwargs.get("response_format"))
+    req.reasoning_level = as_str(kwargs.get("reasoning_effort"))
     req.extra = _service_tier_extra(kwargs, n.OPENAI_API_TYPE_CHAT_COMPLETIONS)
-    tools = arg(kwargs, "tools")
+    tools = kwargs.get("tools")
     if tools:
         req.tool_definitions = content.tool_definitions(tools, detailed=capture)
     if capture:
         req.system_instructions, req.input_messages = content.chat_inputs(
-            arg(kwargs, "messages"))
+            kwargs.get("messages"))
     return req
 
 
