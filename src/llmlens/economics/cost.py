@@ -9,10 +9,12 @@ with opentelemetry-sdk 1.45), and SDKs before 1.40 have no such callback.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+import weakref
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from opentelemetry.metrics import Meter
+from opentelemetry.metrics import CallbackOptions, Meter, Observation
 from opentelemetry.trace import NonRecordingSpan
 
 from llmlens.economics.budgets import BudgetTracker
@@ -68,6 +70,70 @@ def _record_getter(request: Any, response: Any) -> Callable[[str], Any]:
     return values.get
 
 
+# as many attribute sets as the SDK keeps per instrument by default; the rest
+# are summed under the SDK's overflow attribute
+_MAX_SETS = 2000
+_OVERFLOW: frozenset[tuple[str, Any]] = frozenset({("otel.metric.overflow", True)})
+
+
+class RunningSums:
+    """Monotonic sums per attribute set, reported by an observable counter.
+
+    A synchronous counter's ``add`` costs the SDK's whole measurement path
+    (attribute cleaning, hashing, aggregation) on every priced call; this
+    keeps the same cumulative sums in a dict and hands them to the SDK only
+    when the metrics are collected. The exported data is the same monotonic
+    sum (delta temporality is derived by the SDK as for any counter).
+    """
+
+    __slots__ = ("_lock", "_sums")
+
+    def __init__(self) -> None:
+        self._sums: dict[frozenset[tuple[str, Any]], float] = {}
+        self._lock = threading.Lock()
+
+    def add(self, amount: float, attributes: dict[str, Any]) -> None:
+        key = frozenset(attributes.items())
+        with self._lock:
+            total = self._sums.get(key)
+            if total is None and len(self._sums) >= _MAX_SETS:
+                key = _OVERFLOW
+                total = self._sums.get(key)
+            self._sums[key] = amount if total is None else total + amount
+
+    def observe(self, _options: CallbackOptions) -> Iterable[Observation]:
+        with self._lock:
+            items = list(self._sums.items())
+        return [Observation(total, dict(key)) for key, total in items]
+
+
+# one pair of sums per meter, as the SDK keeps one counter per meter and
+# name: installing again on the same providers goes on counting
+_by_meter: weakref.WeakKeyDictionary[Any, tuple[RunningSums, RunningSums]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _sums_of(meter: Meter) -> tuple[RunningSums, RunningSums]:
+    try:
+        known = _by_meter.get(meter)
+    except TypeError:  # a meter that takes no weak reference
+        known = None
+    if known is not None:
+        return known
+    cost, unpriced = RunningSums(), RunningSums()
+    meter.create_observable_counter(
+        n.METRIC_COST, callbacks=[cost.observe], unit=n.UNIT_USD,
+        description="Cost of GenAI calls in USD.")
+    meter.create_observable_counter(
+        n.METRIC_COST_UNPRICED_CALLS, callbacks=[unpriced.observe],
+        unit=n.UNIT_CALLS, description="GenAI calls whose model has no known price.")
+    try:
+        _by_meter[meter] = (cost, unpriced)
+    except TypeError:
+        pass
+    return cost, unpriced
+
+
 class CostRecorder:
     """Sets ``llmlens.cost.*`` on the span, counts USD (or an unpriced call)
     and feeds the budgets."""
@@ -76,11 +142,7 @@ class CostRecorder:
         self.prices = prices
         self.budgets = budgets if budgets else None
         self.enabled = True
-        self._cost = meter.create_counter(
-            n.METRIC_COST, unit=n.UNIT_USD, description="Cost of GenAI calls in USD.")
-        self._unpriced = meter.create_counter(
-            n.METRIC_COST_UNPRICED_CALLS, unit=n.UNIT_CALLS,
-            description="GenAI calls whose model has no known price.")
+        self._cost, self._unpriced = _sums_of(meter)
         self._failed_once = False
 
     def on_span_ending(self, span: Any) -> None:
