@@ -234,3 +234,38 @@ def test_entry_point_is_registered():
     ours = [ep for ep in eps if ep.name == "llmlens_anthropic"]
     assert len(ours) == 1
     assert ours[0].load() is AnthropicInstrumentor
+
+
+async def test_no_context_leaks(instrumented, api):
+    """PITFALLS 8/9: every attach is detached, in the same context."""
+    from opentelemetry import trace
+
+    api.json(m.message()).json(m.message()).sse(m.text_events()).sse(m.text_events())
+    client, aclient = api.client(), api.async_client()
+    client.messages.create(**m.chat_kwargs())
+    await aclient.messages.create(**m.chat_kwargs())
+    with client.messages.stream(**m.chat_kwargs()) as stream:
+        assert trace.get_current_span() is trace.INVALID_SPAN
+        stream.until_done()
+    async with aclient.messages.stream(**m.chat_kwargs()) as astream:
+        assert trace.get_current_span() is trace.INVALID_SPAN
+        await astream.until_done()
+    assert trace.get_current_span() is trace.INVALID_SPAN
+    assert len(instrumented.spans()) == 4
+
+
+def test_a_method_missing_from_the_sdk_does_not_stop_the_rest(telemetry, api, monkeypatch):
+    """PITFALLS 15: SDK drift never aborts the whole instrumentor."""
+    from anthropic.resources import messages as msgs
+
+    monkeypatch.delattr(msgs.Messages, "parse")
+    monkeypatch.delattr(msgs.Messages, "count_tokens")
+    instrumentor = AnthropicInstrumentor()
+    instrumentor.instrument(**telemetry.providers())
+    try:
+        api.json(m.message())
+        api.client().messages.create(**m.chat_kwargs())
+        expect.only_span(telemetry)
+    finally:
+        instrumentor.uninstrument()
+    assert not hasattr(msgs.Messages, "parse")
