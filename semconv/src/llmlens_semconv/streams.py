@@ -71,19 +71,6 @@ def _fail(call: Call, acc: Accumulator, exc: BaseException) -> None:
     call.fail(exc, error_type=error_type, response=response, end_reason=reason)
 
 
-def _take(call: Call, acc: Accumulator, item: Any) -> bool:
-    """Feed one chunk; True when the caller should see it."""
-    try:
-        hidden = acc.add(item)
-    except Exception:  # noqa: BLE001 - fail open
-        log_once(_log, "stream.add")
-        hidden = False
-    if hidden:
-        return False
-    call.chunk()
-    return True
-
-
 class StreamProxy(wrapt.ObjectProxy):  # type: ignore[misc]
     """A synchronous stream (iterator) that ends its call exactly once."""
 
@@ -97,19 +84,27 @@ class StreamProxy(wrapt.ObjectProxy):  # type: ignore[misc]
         return self
 
     def __next__(self) -> Any:
-        if self._self_iter is None:
-            self._self_iter = iter(self.__wrapped__)
+        it = self._self_iter
+        if it is None:
+            it = self._self_iter = iter(self.__wrapped__)
         call, acc = self._self_call, self._self_acc
         while True:
             try:
-                item = next(self._self_iter)
+                item = next(it)
             except StopIteration:
                 _finish(call, acc, END_COMPLETED)
                 raise
             except BaseException as exc:
                 _fail(call, acc, exc)
                 raise
-            if _take(call, acc, item):
+            # runs once per chunk: kept inline
+            try:
+                hidden = acc.add(item)
+            except Exception:  # noqa: BLE001 - fail open
+                log_once(_log, "stream.add")
+                hidden = False
+            if not hidden:
+                call.chunk()
                 return item
 
     def __enter__(self) -> StreamProxy:
@@ -154,19 +149,27 @@ class AsyncStreamProxy(wrapt.ObjectProxy):  # type: ignore[misc]
         return self
 
     async def __anext__(self) -> Any:
-        if self._self_iter is None:
-            self._self_iter = self.__wrapped__.__aiter__()
+        it = self._self_iter
+        if it is None:
+            it = self._self_iter = self.__wrapped__.__aiter__()
         call, acc = self._self_call, self._self_acc
         while True:
             try:
-                item = await self._self_iter.__anext__()
+                item = await it.__anext__()
             except StopAsyncIteration:
                 _finish(call, acc, END_COMPLETED)
                 raise
             except BaseException as exc:
                 _fail(call, acc, exc)
                 raise
-            if _take(call, acc, item):
+            # runs once per chunk: kept inline
+            try:
+                hidden = acc.add(item)
+            except Exception:  # noqa: BLE001 - fail open
+                log_once(_log, "stream.add")
+                hidden = False
+            if not hidden:
+                call.chunk()
                 return item
 
     async def __aenter__(self) -> AsyncStreamProxy:
