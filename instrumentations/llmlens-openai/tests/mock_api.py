@@ -256,7 +256,8 @@ def responses_body(
     }
 
 
-def responses_events(text: str = "Hi there", *, done: bool = True) -> list[str]:
+def responses_events(text: str = "Hi there", *, done: bool = True,
+                     failed: bool = False) -> list[str]:
     # no reasoning output item: stream event models of older SDKs predate it
     final = responses_body(text, reasoning_item=False)
     created = {**final, "status": "in_progress", "output": [], "usage": None}
@@ -283,7 +284,11 @@ def responses_events(text: str = "Hi there", *, done: bool = True) -> list[str]:
     events.append(event("response.content_part.done", item_id=item["id"], output_index=0,
                         content_index=0, part=item["content"][0]))
     events.append(event("response.output_item.done", output_index=0, item=item))
-    if done:
+    if failed:
+        events.append(event("response.failed", response={
+            **final, "status": "failed", "usage": None,
+            "error": {"code": "server_error", "message": "The model failed to respond."}}))
+    elif done:
         events.append(event("response.completed", response=final))
     return events
 

@@ -20,7 +20,7 @@ from mock_api import (
     responses_body,
     responses_events,
 )
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import SpanKind, StatusCode
 
 from llmlens_semconv import names as n
 
@@ -285,3 +285,21 @@ def test_requested_service_tier(otel):
     assert a[n.OPENAI_RESPONSE_SERVICE_TIER] == "flex"
     assert otel.histogram_count(n.METRIC_OPERATION_DURATION,
                                 **{n.OPENAI_RESPONSE_SERVICE_TIER: "flex"}) == 1
+
+
+async def test_responses_stream_that_fails_is_an_error(otel, is_async):
+    """A stream answered with 200 can still report failure (response.failed):
+    the caller gets every event, the span says the operation failed."""
+    client = MockAPI(is_async=is_async).sse(responses_events(failed=True)).client()
+    stream = client.responses.create(model="gpt-4.1", input="hi", stream=True)
+    if is_async:
+        events = [e async for e in await stream]
+    else:
+        events = list(stream)
+    assert events[-1].type == "response.failed"
+    span = otel.span()
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.attributes[n.ERROR_TYPE] == "server_error"
+    assert span.attributes[n.GEN_AI_RESPONSE_STATUS] == "failed"
+    assert otel.histogram_count(n.METRIC_OPERATION_DURATION,
+                                **{n.ERROR_TYPE: "server_error"}) == 1

@@ -322,7 +322,8 @@ class Call:
             return
         self._ended = True
         try:
-            self._end(response, None, None, end_reason)
+            error_type = getattr(response, "error_type", None)
+            self._end(response, error_type, None, end_reason)
         except Exception:  # noqa: BLE001 - fail open
             log_once(_log, "emitter.finish")
             _end_span_quietly(self.span)

@@ -110,3 +110,7 @@ class Response:
     output_messages: Sequence[Message] | None = None
     tool_call_result: Any = None
     retrieval_documents: Sequence[Mapping[str, Any]] | None = None
+    # set when the API answered but reports the operation failed (an OpenAI
+    # Responses API response with status "failed"): finish() then ends the
+    # call as an error with this error.type
+    error_type: str | None = None

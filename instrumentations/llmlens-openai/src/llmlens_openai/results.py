@@ -106,6 +106,9 @@ def responses_response(result: Any, capture: bool) -> Response:
         status=as_str(field(result, "status")),
         extra=openai_extra(result),
     )
+    if response.status == "failed":
+        # an answer that reports failure (a stream's response.failed event)
+        response.error_type = as_str(field(field(result, "error"), "code")) or n.ERROR_TYPE_OTHER
     if capture:
         response.output_messages = [content.responses_output(field(result, "output"), reason)]
     return response
