@@ -202,3 +202,25 @@ async def test_async_cancellation(otel, surface):
     with pytest.raises(asyncio.CancelledError):
         await task
     _one_span(otel, surface, "cancelled", "CancelledError")
+
+
+async def test_async_cancellation_of_an_unary_call_in_flight(otel):
+    """Not a stream: the task awaiting a plain create() is cancelled while
+    the response body is still arriving."""
+    api = MockAPI(is_async=True).sse(['{"id": "chatcmpl-1", '], hang_after=1)
+    client = api.client()
+    task = asyncio.create_task(client.chat.completions.create(model="gpt-4o-mini",
+                                                              messages=MESSAGES))
+    for _ in range(500):  # until the request reached the server
+        await asyncio.sleep(0.01)
+        if api.requests:
+            break
+    await asyncio.sleep(0.05)
+    assert not task.done()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    span = otel.span()
+    assert span.attributes[n.ERROR_TYPE] == "CancelledError"
+    assert span.status.status_code is StatusCode.ERROR
+    assert n.GEN_AI_REQUEST_STREAM not in span.attributes
