@@ -11,6 +11,7 @@ import pydantic
 import pytest
 from drive import MODES, run
 from mock_api import (
+    HTTP,
     MockAPI,
     chat_chunks,
     chat_completion,
@@ -303,3 +304,20 @@ async def test_responses_stream_that_fails_is_an_error(otel, is_async):
     assert span.attributes[n.GEN_AI_RESPONSE_STATUS] == "failed"
     assert otel.histogram_count(n.METRIC_OPERATION_DURATION,
                                 **{n.ERROR_TYPE: "server_error"}) == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("surface", sorted(STREAMED))
+async def test_streamed_surfaces_broken_mid_stream(otel, is_async, mode, surface):
+    path, kwargs, events, span_name, _, _ = STREAMED[surface]
+    client = MockAPI(is_async=is_async).sse(events(), break_after=3).client()
+
+    with pytest.raises((openai.APIConnectionError, HTTP.ReadError)) as caught:
+        await run(client, path, mode, stream=True, is_async=is_async, **kwargs)
+
+    span = otel.span()
+    assert span.name == span_name
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.attributes[n.ERROR_TYPE] == type(caught.value).__qualname__
+    assert span.attributes[n.LLMLENS_STREAM_END] == "error"
+    assert otel.metric_points(n.METRIC_TOKEN_USAGE) == []
