@@ -124,3 +124,30 @@ def test_entry_point_and_instruments_extra_match():
     assert OpenAIInstrumentor().instrumentation_dependencies() == _instruments
     # the installed SDK satisfies what we declare
     assert Requirement(_instruments[0]).specifier.contains(openai.__version__)
+
+
+def test_wrapped_methods_look_like_the_sdk_methods(telemetry):
+    """Signature, name, docs and coroutine-ness are what frameworks inspect."""
+    import inspect
+
+    def looks(client):
+        out = []
+        for path in ("chat.completions.create", "responses.create", "embeddings.create",
+                     "completions.create"):
+            owner = client
+            *names, method = path.split(".")
+            for name in names:
+                owner = getattr(owner, name)
+            func = getattr(owner, method)
+            out.append((str(inspect.signature(func)), func.__name__, func.__doc__,
+                        inspect.iscoroutinefunction(func)))
+        return out
+
+    clients = [MockAPI(is_async=flag).client() for flag in (False, True)]
+    before = [looks(c) for c in clients]
+    instrumentor = OpenAIInstrumentor()
+    instrumentor.instrument(**telemetry.providers())
+    try:
+        assert [looks(c) for c in clients] == before
+    finally:
+        instrumentor.uninstrument()
