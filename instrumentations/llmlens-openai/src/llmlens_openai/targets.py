@@ -30,7 +30,7 @@ def _pair(module: str, sync_cls: str, method: str, kind: str, flavor: str = CALL
 
 
 _CHAT = "openai.resources.chat.completions"
-_BETA_CHAT = "openai.resources.beta.chat.completions"  # parse/stream before 1.92
+_BETA_CHAT = "openai.resources.beta.chat.completions"  # parse/stream on older SDKs
 _RESPONSES = "openai.resources.responses"
 
 TARGETS: tuple[Target, ...] = (
