@@ -19,7 +19,6 @@ from typing import Any
 import wrapt
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 
-from llmlens_openai import wrappers
 from llmlens_openai.package import _instruments
 from llmlens_openai.state import SdkTypes, State, stream_usage_from_env
 from llmlens_openai.targets import ASYNC_CALL, CALL, TARGETS, Target
@@ -30,10 +29,17 @@ _log = logging.getLogger(__name__)
 
 __all__ = ["OpenAIInstrumentor", "__version__"]
 
-_FACTORIES = {
-    CALL: wrappers.sync_call,
-    ASYNC_CALL: wrappers.async_call,
-}
+
+def _factory(flavor: str) -> Any:
+    # the wrappers (and the proxies, accumulators and result mapping they
+    # use) are imported when the SDK is patched, not at start-up
+    from llmlens_openai import wrappers
+
+    if flavor == CALL:
+        return wrappers.sync_call
+    if flavor == ASYNC_CALL:
+        return wrappers.async_call
+    return wrappers.stream_manager
 
 
 class OpenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
@@ -82,7 +88,7 @@ class OpenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             original = owner.__dict__[target.method]
             if isinstance(original, wrapt.FunctionWrapper):
                 return  # already wrapped (by us through another path)
-            factory = _FACTORIES.get(target.flavor, wrappers.stream_manager)
+            factory = _factory(target.flavor)
             wrapt.wrap_function_wrapper(owner, target.method, factory(state, target.kind))
             self._wrapped.append((owner, target.method, original))
         except Exception:  # noqa: BLE001 - one method failing must not stop the others
