@@ -35,7 +35,6 @@ SELECTION = (
     "tests/test_client.py",
     "tests/test_streaming.py",
     "tests/test_response.py",
-    "tests/test_middleware.py",
     "tests/test_tracing.py",
     "tests/test_open_telemetry.py",
     "tests/lib/streaming",
