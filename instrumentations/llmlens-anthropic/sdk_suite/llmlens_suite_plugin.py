@@ -57,7 +57,7 @@ def pytest_sessionfinish(session: Any, exitstatus: Any) -> None:
     try:
         ours = sum(1 for s in spans.get_finished_spans()
                    if s.instrumentation_scope
-                   and s.instrumentation_scope.name == "llmlens.anthropic")
+                   and s.instrumentation_scope.name == "llmlens_anthropic")
         with open(report, "a", encoding="utf-8") as out:
             out.write(f"{_state['worker']} {ours}\n")
     except Exception as exc:  # noqa: BLE001 - a report never fails the run

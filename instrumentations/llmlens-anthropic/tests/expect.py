@@ -23,7 +23,7 @@ def only_span(telemetry: Telemetry, name: str = CHAT_SPAN, *, collect: bool = Fa
         (s.name, s.instrumentation_scope.name) for s in spans]
     span = spans[0]
     assert span.kind is SpanKind.CLIENT
-    assert span.instrumentation_scope.name == "llmlens.anthropic"
+    assert span.instrumentation_scope.name == "llmlens_anthropic"
     return span
 
 

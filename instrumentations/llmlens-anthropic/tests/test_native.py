@@ -75,7 +75,7 @@ def test_sdk_tracing_off_is_honoured(instrumented, api, monkeypatch):
 def _assert_both_spans(telemetry, api) -> None:
     spans = {s.instrumentation_scope.name: s for s in telemetry.spans() if s.name != "app"}
     assert len(telemetry.spans()) == 3
-    ours, sdk = spans["llmlens.anthropic"], spans[SDK_SCOPE]
+    ours, sdk = spans["llmlens_anthropic"], spans[SDK_SCOPE]
     assert sdk.name == SDK_SPAN
     # asked for, the SDK's span is where the SDK puts it (a sibling of ours,
     # under the caller's span), and its requests carry its own context

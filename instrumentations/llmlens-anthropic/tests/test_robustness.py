@@ -169,7 +169,7 @@ def test_uninstrument_restores_the_sdk_exactly(telemetry, api):
 
     api.json(m.message())
     api.client().messages.create(**m.chat_kwargs())
-    assert not [s for s in telemetry.spans() if s.instrumentation_scope.name == "llmlens.anthropic"]
+    assert not [s for s in telemetry.spans() if s.instrumentation_scope.name == "llmlens_anthropic"]
     assert expect.durations(telemetry) == 0
 
 
@@ -188,7 +188,7 @@ def test_instrumenting_twice_gives_one_span(telemetry, api):
     api.json(m.message())
     api.client().messages.create(**m.chat_kwargs())
     assert len([s for s in telemetry.spans()
-                if s.instrumentation_scope.name == "llmlens.anthropic"]) == 1
+                if s.instrumentation_scope.name == "llmlens_anthropic"]) == 1
 
 
 def test_importing_the_package_does_not_import_the_sdk():

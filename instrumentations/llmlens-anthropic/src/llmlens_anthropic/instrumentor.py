@@ -21,7 +21,7 @@ from llmlens_semconv import ContentPolicy, Emitter, lazy
 
 _log = logging.getLogger(__name__)
 
-SCOPE = "llmlens.anthropic"
+SCOPE = "llmlens_anthropic"
 
 _MESSAGES = "anthropic.resources.messages"
 _BETA_MESSAGES = "anthropic.resources.beta.messages"
