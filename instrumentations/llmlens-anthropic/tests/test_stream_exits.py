@@ -244,3 +244,21 @@ def test_message_stream_helpers_keep_working(instrumented, api):
     span = expect.only_span(instrumented)
     assert span.attributes[n.GEN_AI_RESPONSE_FINISH_REASONS] == ("tool_call",)
     expect.usage(span, 25, 40)
+
+
+@pytest.mark.parametrize("is_async", [False, True])
+async def test_overloaded_error_event_inside_message_stream(instrumented, api, is_async):
+    api.sse([*m.text_events()[:4], m.error_event("overloaded_error")])
+    if is_async:
+        with pytest.raises(anthropic.APIStatusError):
+            async with api.async_client().messages.stream(**m.chat_kwargs()) as stream:
+                await stream.get_final_message()
+    else:
+        with pytest.raises(anthropic.APIStatusError), \
+                api.client().messages.stream(**m.chat_kwargs()) as stream:
+            stream.get_final_message()
+    span = expect.only_span(instrumented)
+    expect.failed(span, "overloaded_error")
+    assert span.attributes[n.LLMLENS_STREAM_END] == "error"
+    assert span.attributes[n.GEN_AI_USAGE_INPUT_TOKENS] == 25
+    assert expect.durations(instrumented, **{n.ERROR_TYPE: "overloaded_error"}) == 1
