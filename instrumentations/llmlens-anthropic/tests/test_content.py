@@ -96,3 +96,20 @@ def test_api_key_never_recorded(captured, api):
     api.json(m.message())
     api.client(api_key="sk-ant-api03-VERYSECRET").messages.create(**m.chat_kwargs())
     assert not [t for t in iter_all_text(captured) if "VERYSECRET" in t]
+
+
+def test_one_shot_iterables_are_left_to_the_sdk(captured, api):
+    """Generators for messages, content, system and tools reach the API whole."""
+    api.json(m.message())
+    messages = ({"role": "user", "content": (b for b in [{"type": "text", "text": "Hi"}])}
+                for _ in range(1))
+    tools = (t for t in [{"name": "get_weather", "input_schema": {"type": "object"}}])
+    system = (b for b in [{"type": "text", "text": "Be brief."}])
+    api.client().messages.create(**m.chat_kwargs(messages=messages, tools=tools, system=system))
+    body = api.last_json()
+    assert body["messages"] == [{"role": "user", "content": [{"type": "text", "text": "Hi"}]}]
+    assert body["tools"][0]["name"] == "get_weather"
+    assert body["system"] == [{"type": "text", "text": "Be brief."}]
+    span = expect.only_span(captured)
+    assert n.GEN_AI_INPUT_MESSAGES not in span.attributes
+    expect.usage(span, 12, 6)

@@ -9,13 +9,19 @@ SDK models (what the API returns, often passed back as history).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from llmlens_semconv import parts
 
 _MODALITY_IMAGE = "image"
 _MODALITY_DOCUMENT = "document"
+
+
+def _listed(value: Any) -> bool:
+    """Only lists and tuples are walked: any other iterable (a generator) may
+    be one-shot, and reading it would take it from the SDK."""
+    return isinstance(value, (list, tuple))
 
 
 def field(obj: Any, name: str) -> Any:
@@ -59,7 +65,9 @@ def _source_part(source: Any, modality: str) -> dict[str, Any] | None:
         inner = field(source, "content")
         if isinstance(inner, str):
             return parts.text(inner)
-        texts = [t for t in (_text_of(field(b, "text")) for b in inner or ()) if t]
+        if not _listed(inner):
+            return None
+        texts = [t for t in (_text_of(field(b, "text")) for b in inner) if t]
         return parts.text("\n".join(texts))
     return None
 
@@ -67,6 +75,8 @@ def _source_part(source: Any, modality: str) -> dict[str, Any] | None:
 def _tool_result_response(content: Any) -> Any:
     if content is None or isinstance(content, str):
         return content
+    if not _listed(content):
+        return None
     out: list[Any] = []
     for block in content:
         part = block_part(block)
@@ -114,10 +124,10 @@ def block_part(block: Any) -> dict[str, Any] | None:
 
 
 def content_parts(content: Any) -> list[dict[str, Any]]:
-    if content is None:
-        return []
     if isinstance(content, str):
         return [parts.text(content)]
+    if not _listed(content):
+        return []
     out = []
     for block in content:
         part = block_part(block)
@@ -127,7 +137,7 @@ def content_parts(content: Any) -> list[dict[str, Any]]:
 
 
 def input_messages(messages: Any) -> list[dict[str, Any]] | None:
-    if not isinstance(messages, Iterable) or isinstance(messages, (str, bytes)):
+    if not _listed(messages):
         return None
     return [
         parts.message(str(field(m, "role") or "user"), content_parts(field(m, "content")))
@@ -140,14 +150,14 @@ def system_instructions(system: Any) -> list[dict[str, Any]] | None:
         return None
     if isinstance(system, str):
         return [parts.text(system)]
-    if isinstance(system, Iterable):
+    if _listed(system):
         return content_parts(system)
     return None
 
 
 def tool_definitions(tools: Any, *, with_details: bool) -> list[dict[str, Any]] | None:
     """Tool definitions; descriptions and schemas only when content is recorded."""
-    if not isinstance(tools, Iterable) or isinstance(tools, (str, bytes)):
+    if not _listed(tools):
         return None
     out = []
     for tool in tools:
