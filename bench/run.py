@@ -375,17 +375,24 @@ def measure_startup(reps: int) -> dict[str, Any]:
     """`opentelemetry-instrument python -c pass`: llmlens distro with every
     instrumentor vs the plain opentelemetry-distro with ours disabled."""
     ours = "llmlens_openai,llmlens_anthropic,llmlens_langchain,llmlens_llama_index"
+    # other instrumentors installed beside ours (the peers, in the bench env)
+    # are off in both variants: the difference is llmlens alone
+    others = ",".join(sorted({ep.name for ep in md.entry_points(
+        group="opentelemetry_instrumentor") if not ep.name.startswith("llmlens_")}))
     common = {"OTEL_TRACES_EXPORTER": "none", "OTEL_METRICS_EXPORTER": "none",
               "OTEL_LOGS_EXPORTER": "none"}
     variants = {
         "opentelemetry-distro": {**common, "OTEL_PYTHON_DISTRO": "distro",
                                  "OTEL_PYTHON_CONFIGURATOR": "configurator",
-                                 "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": ours},
+                                 "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": ",".join(
+                                     x for x in (ours, others) if x)},
         "llmlens": {**common, "OTEL_PYTHON_DISTRO": "llmlens",
-                    "OTEL_PYTHON_CONFIGURATOR": "llmlens"},
+                    "OTEL_PYTHON_CONFIGURATOR": "llmlens",
+                    "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": others},
     }
     exe = Path(sys.executable).with_name("opentelemetry-instrument")
-    results: dict[str, dict[str, list[float]]] = {v: {"ms": [], "rss_mb": []} for v in variants}
+    results: dict[str, dict[str, list[float]]] = {
+        v: {"ms": [], "cpu_ms": [], "rss_mb": []} for v in variants}
     for _ in range(reps):
         for name, extra in variants.items():
             env = {**_clean_env(), **extra}
@@ -397,6 +404,8 @@ def measure_startup(reps: int) -> dict[str, Any]:
             if status != 0:
                 raise RuntimeError(f"start-up variant {name} exited with {status}")
             results[name]["ms"].append(elapsed)
+            # CPU time of the child: less sensitive than wall time to a loaded machine
+            results[name]["cpu_ms"].append((usage.ru_utime + usage.ru_stime) * 1000)
             results[name]["rss_mb"].append(usage.ru_maxrss / 1024)
     return {name: {k: statistics.median(v) for k, v in r.items()} for name, r in results.items()}
 
@@ -429,6 +438,8 @@ def main() -> None:
     ap.add_argument("--growth", action="store_true", help="also run the no-growth check")
     ap.add_argument("--growth-calls", type=int, default=100_000)
     ap.add_argument("--growth-streams", type=int, default=10_000)
+    ap.add_argument("--no-extras", action="store_true",
+                    help="skip the processors (µs/span) and redaction (µs/KB) figures")
     ap.add_argument("--json-out", default="")
     args = ap.parse_args()
     if args.worker:
@@ -458,8 +469,10 @@ def main() -> None:
             sync_case = r["case"].replace("stream", "sync")
             sync_floor = next((x["floor_over_us"] for x in rows if x["case"] == sync_case), floor)
             limit = sync_floor + 2 * payloads.STREAM_CHUNKS
+            per_chunk = (ours - sync_floor) / payloads.STREAM_CHUNKS
             print(f"  {r['case']}: +{ours:,.0f} µs against a target of non-streaming floor "
-                  f"+ 2 µs/chunk = {limit:,.0f} µs -> {'met' if ours <= limit else 'MISSED'}")
+                  f"+ 2 µs/chunk = {limit:,.0f} µs -> {'met' if ours <= limit else 'MISSED'} "
+                  f"({per_chunk:.1f} µs per chunk over the non-streaming floor)")
         else:
             print(f"  {r['case']}: {ours / floor if floor > 0 else float('nan'):.2f}x the floor "
                   f"(target ≤ 1.5x) -> {'met' if ours <= 1.5 * floor else 'MISSED'}")
@@ -468,9 +481,11 @@ def main() -> None:
         report["startup"] = startup
         base, ours_start = startup["opentelemetry-distro"], startup["llmlens"]
         print(f"\nStart-up (opentelemetry-instrument python -c pass, median of "
-              f"{args.start_reps}): opentelemetry-distro {base['ms']:.0f} ms / "
-              f"{base['rss_mb']:.1f} MB; llmlens {ours_start['ms']:.0f} ms / "
-              f"{ours_start['rss_mb']:.1f} MB -> +{ours_start['ms'] - base['ms']:.0f} ms, "
+              f"{args.start_reps}): opentelemetry-distro {base['ms']:.0f} ms wall, "
+              f"{base['cpu_ms']:.0f} ms CPU, {base['rss_mb']:.1f} MB; llmlens "
+              f"{ours_start['ms']:.0f} ms wall, {ours_start['cpu_ms']:.0f} ms CPU, "
+              f"{ours_start['rss_mb']:.1f} MB -> +{ours_start['ms'] - base['ms']:.0f} ms wall, "
+              f"+{ours_start['cpu_ms'] - base['cpu_ms']:.0f} ms CPU, "
               f"+{ours_start['rss_mb'] - base['rss_mb']:.1f} MB (targets +50 ms, +5 MB)")
     except (RuntimeError, FileNotFoundError) as exc:
         print(f"\nStart-up not measured: {exc}")
@@ -485,6 +500,19 @@ def main() -> None:
               f"{g['rss_after_calls_mb']:.1f} MB after {g['calls']:,} calls, "
               f"{g['rss_after_streams_mb']:.1f} MB after {g['streams']:,} abandoned streams; "
               f"spans ended {g['spans_ended']:,} of {g['spans_expected']:,}")
+    if not args.no_extras:
+        for script, title in (
+            (["inprocess.py", "--k", "1000", "--reps", "5"],
+             "In-process overhead around the SDK method (no HTTP: the precise figure), "
+             "CPU µs per call"),
+            (["processors.py"], "Distro processors (cost, attribution, budgets), CPU µs per span"),
+            (["redaction.py"], "Redaction, µs per KB of content"),
+        ):
+            print(f"\n{title}:", flush=True)
+            done = subprocess.run([sys.executable, str(HERE / script[0]), *script[1:]],
+                                  check=False)
+            if done.returncode != 0:
+                print(f"  {script[0]} failed (exit {done.returncode})")
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(report, indent=2))
 
