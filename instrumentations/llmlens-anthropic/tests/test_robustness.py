@@ -269,3 +269,13 @@ def test_a_method_missing_from_the_sdk_does_not_stop_the_rest(telemetry, api, mo
     finally:
         instrumentor.uninstrument()
     assert not hasattr(msgs.Messages, "parse")
+
+
+def test_auto_instrumentation_accepts_the_installed_sdk():
+    """What opentelemetry-instrument checks before loading the entry point."""
+    import importlib.metadata
+
+    from opentelemetry.instrumentation.dependencies import get_dist_dependency_conflicts
+
+    dist = importlib.metadata.distribution("llmlens-anthropic")
+    assert get_dist_dependency_conflicts(dist) is None
