@@ -165,20 +165,12 @@ async def test_usage_counted_once(providers: Telemetry, provider: str, mode: str
     assert (n.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK in outer.attributes) is streamed
 
 
-# llmlens-anthropic does not yet observe the stream that
-# ``messages.with_raw_response.create(stream=True).parse()`` returns (the path
-# langchain-anthropic streams through): its span ends at once without usage,
-# and the LangChain span keeps the usage instead (still counted once, above).
-_RAW_STREAM_GAP = pytest.mark.xfail(
-    reason="llmlens-anthropic: with_raw_response stream not observed", strict=False)
-
-
 @pytest.mark.parametrize(("provider", "mode"), [
     *(("openai", mode) for mode in MODES),
     ("anthropic", "invoke"),
     ("anthropic", "ainvoke"),
-    pytest.param("anthropic", "stream", marks=_RAW_STREAM_GAP),
-    pytest.param("anthropic", "astream", marks=_RAW_STREAM_GAP),
+    ("anthropic", "stream"),
+    ("anthropic", "astream"),
 ])
 async def test_provider_span_takes_the_usage(
     providers: Telemetry, provider: str, mode: str,

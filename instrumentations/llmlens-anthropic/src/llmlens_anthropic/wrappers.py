@@ -107,7 +107,10 @@ class Adapter:
     def _raw_result(self, call: Call, raw: Any, *, chat: bool) -> Any:
         capture = self.capture
         http = getattr(raw, "http_response", None)
-        body_read = http is not None and getattr(http, "is_closed", False)
+        # A streamed call's body may already be buffered (a transport that
+        # hands the whole body over at once): it is still read as a stream.
+        body_read = (http is not None and getattr(http, "is_closed", False)
+                     and not call.request.stream)
         if body_read:
             # the whole body is here (``with_raw_response`` of a non-streamed
             # call): the call is over, whether or not the caller parses it
