@@ -51,7 +51,7 @@ class OpenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             # BaseInstrumentor is a singleton: keep state across re-inits
             self._wrapped: list[tuple[type, str, Any]] = []
             self._state: State | None = None
-            self._pending: lazy.Pending | None = None
+            self._pending: list[lazy.Pending] = []
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return _instruments
@@ -69,15 +69,24 @@ class OpenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             stream_usage=stream_usage_from_env() if stream_usage is None else bool(stream_usage),
         )
         self._state = state
-        # the SDK is patched when the application imports it (at once if it has)
-        self._pending = lazy.when_imported("openai", functools.partial(self._patch_sdk, state))
+        # each resource module is patched when the application imports it (at
+        # once if it has): the SDK imports its resources lazily, so importing
+        # them all here would cost the application what it never uses
+        self._pending = []
+        modules = dict.fromkeys(target.module for target in TARGETS)
+        for name in modules:
+            self._pending.append(
+                lazy.when_imported(name, functools.partial(self._patch_module, state)))
 
-    def _patch_sdk(self, state: State, module: ModuleType) -> None:
+    def _patch_module(self, state: State, module: ModuleType) -> None:
         if self._state is not state:
             return  # uninstrumented (or instrumented anew) meanwhile
-        state.sdk = SdkTypes.load()
+        if not state.sdk_loaded:
+            state.sdk = SdkTypes.load()
+            state.sdk_loaded = True
         for target in TARGETS:
-            self._wrap(target, state)
+            if target.module == module.__name__:
+                self._wrap(target, state)
 
     def _wrap(self, target: Target, state: State) -> None:
         try:
@@ -96,9 +105,8 @@ class OpenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
                        target.module, target.cls, target.method, exc_info=True)
 
     def _uninstrument(self, **kwargs: Any) -> None:
-        if self._pending is not None:
-            self._pending.cancel()
-            self._pending = None
+        while self._pending:
+            self._pending.pop().cancel()
         if self._state is not None:
             # wrappers still held by the SDK (cached with_raw_response
             # helpers) turn into plain pass-throughs

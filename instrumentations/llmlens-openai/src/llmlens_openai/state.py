@@ -43,11 +43,18 @@ class SdkTypes:
         """Called once the application imported the SDK (never at start-up)."""
         types = cls()
         try:
-            from openai import AsyncStream, Stream
+            # from the defining module: a resource module imported while the
+            # package itself is still initialising (older SDKs) fires first
+            from openai._streaming import AsyncStream, Stream
 
             types.stream, types.async_stream = Stream, AsyncStream
         except ImportError:
-            pass
+            try:
+                from openai import AsyncStream, Stream
+
+                types.stream, types.async_stream = Stream, AsyncStream
+            except ImportError:
+                pass
         try:
             from openai._legacy_response import LegacyAPIResponse
 
@@ -69,3 +76,4 @@ class State:
     sdk: SdkTypes
     stream_usage: bool = False
     active: bool = True
+    sdk_loaded: bool = False
