@@ -258,3 +258,16 @@ async def test_async_gc(emitter: Emitter, telemetry: Telemetry) -> None:
     del proxy
     gc.collect()
     assert telemetry.span().attributes[n.LLMLENS_STREAM_END] == "abandoned"
+
+
+@pytest.mark.parametrize(("mode", "points"), [
+    ("per_chunk", 3), ("per_stream", 1), ("off", 0), ("bogus", 3),
+])
+def test_chunk_metric_modes(
+    monkeypatch: pytest.MonkeyPatch, telemetry: Telemetry, mode: str, points: int,
+) -> None:
+    monkeypatch.setenv("LLMLENS_CHUNK_METRIC", mode)
+    emitter = Emitter("t", **telemetry.providers())
+    list(StreamProxy(FakeStream(ITEMS), start(emitter), CountingAccumulator()))
+    assert telemetry.histogram_count(n.METRIC_TIME_PER_OUTPUT_CHUNK) == points
+    assert telemetry.histogram_count(n.METRIC_TIME_TO_FIRST_CHUNK) == 1

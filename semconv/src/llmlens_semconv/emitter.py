@@ -10,6 +10,7 @@ caller (failures are logged once per site and swallowed).
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -160,6 +161,28 @@ def _usage_attributes(usage: Usage, into: dict[str, Any]) -> None:
             into[key] = int(value)
 
 
+# LLMLENS_CHUNK_METRIC: how gen_ai.client.operation.time_per_output_chunk is
+# recorded. The conventions record one point per chunk, and each point is a
+# full SDK histogram record; "per_stream" records the mean interval once per
+# stream for those who want streams nearly as cheap as plain calls.
+CHUNK_METRIC_ENV = "LLMLENS_CHUNK_METRIC"
+CHUNK_METRIC_PER_CHUNK = "per_chunk"
+CHUNK_METRIC_PER_STREAM = "per_stream"
+CHUNK_METRIC_OFF = "off"
+_CHUNK_METRIC_MODES = (CHUNK_METRIC_PER_CHUNK, CHUNK_METRIC_PER_STREAM, CHUNK_METRIC_OFF)
+
+
+def chunk_metric_mode() -> str:
+    raw = os.environ.get(CHUNK_METRIC_ENV, "").strip().lower()
+    if not raw:
+        return CHUNK_METRIC_PER_CHUNK
+    if raw not in _CHUNK_METRIC_MODES:
+        _log.warning("%s=%r is not one of %s; recording per chunk", CHUNK_METRIC_ENV, raw,
+                     ", ".join(_CHUNK_METRIC_MODES))
+        return CHUNK_METRIC_PER_CHUNK
+    return raw
+
+
 class Emitter:
     """Creates the instruments once; starts one :class:`Call` per operation."""
 
@@ -176,6 +199,7 @@ class Emitter:
         self.tracer = trace.get_tracer(scope, version, tracer_provider, schema_url=n.SCHEMA_URL)
         meter = metrics.get_meter(scope, version, meter_provider, schema_url=n.SCHEMA_URL)
         self.content = content if content is not None else ContentPolicy.from_env()
+        self.chunk_metric = chunk_metric_mode()
         self._scope = scope
         self._version = version
         self._logger_provider = logger_provider
@@ -445,9 +469,14 @@ class Call:
                     usage.output_tokens, {**metric_attrs, n.GEN_AI_TOKEN_TYPE: n.TOKEN_TYPE_OUTPUT})
         if self._first_chunk is not None and not self._delegated:
             emitter.time_to_first_chunk.record(self._first_chunk - self._t0, metric_attrs)
-            record = emitter.time_per_output_chunk.record
-            for interval in self._intervals:
-                record(interval, metric_attrs)
+            intervals = self._intervals
+            if intervals and emitter.chunk_metric == CHUNK_METRIC_PER_CHUNK:
+                record = emitter.time_per_output_chunk.record
+                for interval in intervals:
+                    record(interval, metric_attrs)
+            elif intervals and emitter.chunk_metric == CHUNK_METRIC_PER_STREAM:
+                emitter.time_per_output_chunk.record(
+                    sum(intervals) / len(intervals), metric_attrs)
         hooks.call_ended(self, response, error_type)
 
     def _emit_details_event(
