@@ -9,11 +9,10 @@ It imports no llmlens code: whatever instrumentation is installed does the traci
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import anthropic
-from opentelemetry import baggage, context, trace
+from demo_users import acting_as
+from opentelemetry import trace
 
 MODEL = os.environ.get("ANTHROPIC_MODEL", "claude-haiku-4-5")
 USERS = [("dave", "research"), ("erin", "research"), ("alice", "search")]
@@ -27,17 +26,6 @@ SYSTEM = [
 ]
 tracer = trace.get_tracer("examples.anthropic_stream")
 
-
-@contextmanager
-def acting_as(user_id: str, team: str) -> Iterator[None]:
-    """Put the user and team in W3C baggage for every span made inside."""
-    ctx = baggage.set_baggage("user.id", user_id)
-    ctx = baggage.set_baggage("llmlens.team", team, context=ctx)
-    token = context.attach(ctx)
-    try:
-        yield
-    finally:
-        context.detach(token)
 
 
 def stream_answer(client: anthropic.Anthropic, question: str) -> str:

@@ -9,10 +9,9 @@ It imports no llmlens code: whatever instrumentation is installed does the traci
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+from demo_users import acting_as
 from langchain_core.documents import Document
 from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
 from langchain_core.prompts import ChatPromptTemplate
@@ -20,7 +19,6 @@ from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 from langchain_core.tools import tool
 from langchain_core.vectorstores import InMemoryVectorStore
 from langchain_openai import ChatOpenAI, OpenAIEmbeddings
-from opentelemetry import baggage, context
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MODEL = os.environ.get("OPENAI_MODEL", "gpt-4.1-mini")
@@ -30,17 +28,6 @@ QUESTIONS = [
     ("ivan", "platform", "How is prompt content kept private?"),
 ]
 
-
-@contextmanager
-def acting_as(user_id: str, team: str) -> Iterator[None]:
-    """Put the user and team in W3C baggage for every span made inside."""
-    ctx = baggage.set_baggage("user.id", user_id)
-    ctx = baggage.set_baggage("llmlens.team", team, context=ctx)
-    token = context.attach(ctx)
-    try:
-        yield
-    finally:
-        context.detach(token)
 
 
 @tool

@@ -21,9 +21,10 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from demo_users import acting_as
 
 FAKE_USERS = [
     ("alice", "search"),
@@ -91,18 +92,6 @@ def service_sender(url: str, timeout: float) -> Send:
 
     return send
 
-
-@contextmanager
-def acting_as(user: str, team: str) -> Iterator[None]:
-    from opentelemetry import baggage, context
-
-    ctx = baggage.set_baggage("user.id", user)
-    ctx = baggage.set_baggage("llmlens.team", team, context=ctx)
-    token = context.attach(ctx)
-    try:
-        yield
-    finally:
-        context.detach(token)
 
 
 def sdk_sender(max_retries: int, timeout: float) -> Send:

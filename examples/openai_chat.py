@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import openai
-from opentelemetry import baggage, context, trace
+from demo_users import acting_as
+from opentelemetry import trace
 
 MODEL = os.environ.get("OPENAI_MODEL", "gpt-4o-mini")
 USERS = [("alice", "search"), ("bob", "support"), ("carol", "support")]
@@ -35,17 +34,6 @@ WEATHER_TOOL = {
 }
 tracer = trace.get_tracer("examples.openai_chat")
 
-
-@contextmanager
-def acting_as(user_id: str, team: str) -> Iterator[None]:
-    """Put the user and team in W3C baggage for every span made inside."""
-    ctx = baggage.set_baggage("user.id", user_id)
-    ctx = baggage.set_baggage("llmlens.team", team, context=ctx)
-    token = context.attach(ctx)
-    try:
-        yield
-    finally:
-        context.detach(token)
 
 
 def get_weather(city: str) -> str:

@@ -12,15 +12,13 @@ It imports no llmlens code: whatever instrumentation is installed does the traci
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+from demo_users import acting_as
 from llama_index.core import Settings, SimpleDirectoryReader, VectorStoreIndex
 from llama_index.core.postprocessor import SimilarityPostprocessor
 from llama_index.embeddings.openai import OpenAIEmbedding
 from llama_index.llms.openai import OpenAI
-from opentelemetry import baggage, context
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MODEL = os.environ.get("OPENAI_MODEL", "gpt-4o-mini")
@@ -30,17 +28,6 @@ QUESTIONS = [
     ("grace", "docs", "What is the time to first token?"),
 ]
 
-
-@contextmanager
-def acting_as(user_id: str, team: str) -> Iterator[None]:
-    """Put the user and team in W3C baggage for every span made inside."""
-    ctx = baggage.set_baggage("user.id", user_id)
-    ctx = baggage.set_baggage("llmlens.team", team, context=ctx)
-    token = context.attach(ctx)
-    try:
-        yield
-    finally:
-        context.detach(token)
 
 
 def configure_models() -> None:
