@@ -7,7 +7,7 @@ from typing import Any
 from llmlens_openai import content
 from llmlens_openai.requests import CHAT, COMPLETIONS, EMBEDDINGS, RESPONSES
 from llmlens_openai.values import as_int, as_str, field
-from llmlens_semconv import Response, Usage
+from llmlens_semconv import Response, Usage, parts
 from llmlens_semconv import names as n
 
 
@@ -51,7 +51,9 @@ def responses_usage(usage: Any) -> Usage | None:
     )
 
 
-def chat_response(result: Any, capture: bool) -> Response:
+def _choices_response(result: Any) -> tuple[Any, Response]:
+    """What chat and legacy completions share: id, model, one finish reason
+    per choice, usage and the OpenAI extras."""
     choices = field(result, "choices") or ()
     reasons = [as_str(field(c, "finish_reason")) or n.FINISH_REASON_ERROR for c in choices]
     response = Response(
@@ -61,6 +63,11 @@ def chat_response(result: Any, capture: bool) -> Response:
         usage=chat_usage(field(result, "usage")),
         extra=openai_extra(result),
     )
+    return choices, response
+
+
+def chat_response(result: Any, capture: bool) -> Response:
+    choices, response = _choices_response(result)
     if capture:
         response.output_messages = [
             content.chat_output(field(c, "message"), as_str(field(c, "finish_reason")))
@@ -70,19 +77,12 @@ def chat_response(result: Any, capture: bool) -> Response:
 
 
 def completion_response(result: Any, capture: bool) -> Response:
-    choices = field(result, "choices") or ()
-    reasons = [as_str(field(c, "finish_reason")) or n.FINISH_REASON_ERROR for c in choices]
-    response = Response(
-        id=field(result, "id"),
-        model=field(result, "model"),
-        finish_reasons=reasons or None,
-        usage=chat_usage(field(result, "usage")),
-        extra=openai_extra(result),
-    )
+    choices, response = _choices_response(result)
     if capture:
         response.output_messages = [
-            {"role": "assistant", "parts": [{"type": "text", "content": field(c, "text") or ""}],
-             "finish_reason": as_str(field(c, "finish_reason")) or n.FINISH_REASON_ERROR}
+            parts.message("assistant", [parts.text(field(c, "text") or "")],
+                          finish_reason=as_str(field(c, "finish_reason"))
+                          or n.FINISH_REASON_ERROR)
             for c in choices
         ]
     return response
