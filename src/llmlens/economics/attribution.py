@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterable, Mapping
 from opentelemetry import context as otel_context
 from opentelemetry.sdk.trace import Span, SpanProcessor
 
-from llmlens.economics.context import KEYWORDS, current_attribution
+from llmlens.economics.context import KEYWORDS, attribution_of
+from llmlens.economics.span_attributes import add_span_attributes
 from llmlens_semconv import names as n
 
 _log = logging.getLogger(__name__)
@@ -53,9 +54,9 @@ class AttributionSpanProcessor(SpanProcessor):
         if not self.enabled:
             return
         try:
-            values = current_attribution(parent_context)
+            values = attribution_of(parent_context)
             if values:
-                span.set_attributes(values)
+                add_span_attributes(span, values)
         except Exception:  # noqa: BLE001 - fail open
             _log.debug("attribution failed", exc_info=True)
 
@@ -65,19 +66,19 @@ def metric_attributes_hook(keys: Iterable[str]) -> Callable[[], Mapping[str, str
     adds the allow-listed attribution keys of the current context."""
     allowed = tuple(keys)
     # The hook runs for every metric point of a call (and for the cost
-    # counter) in the same context: remember the answer for the last context
-    # object. One tuple, replaced whole, so threads never see half an update.
+    # counter): remember the answer for the last attribution, which calls of
+    # one request share. One tuple, replaced whole, so threads never see half
+    # an update.
     last: tuple[object, Mapping[str, str] | None] = (None, None)
 
     def hook() -> Mapping[str, str] | None:
         nonlocal last
-        ctx = otel_context.get_current()
+        values = attribution_of()
         seen, result = last
-        if seen is ctx:
+        if seen is values:
             return result
-        values = current_attribution(ctx)
         result = {k: values[k] for k in allowed if k in values} if values else None
-        last = (ctx, result)
+        last = (values, result)
         return result
 
     return hook

@@ -26,6 +26,9 @@ from opentelemetry import context as otel_context
 from llmlens_semconv import names as n
 
 _API_KEY = otel_context.create_key("llmlens.attribution")
+# where the API keeps the baggage mapping in a context (read as is, to cache
+# per mapping); without it, baggage.get_all and no cache
+_BAGGAGE_KEY: str | None = getattr(baggage, "_BAGGAGE_KEY", None)
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
 # keyword of attribute() -> attribute name
@@ -44,17 +47,55 @@ F = TypeVar("F", bound=Callable[..., Any])
 def current_attribution(ctx: otel_context.Context | None = None) -> Mapping[str, str]:
     """The attribution of ``ctx`` (default: the current context): baggage
     entries first, values from :func:`attribute` over them."""
-    from_api: Mapping[str, str] | None = otel_context.get_value(_API_KEY, ctx)  # type: ignore[assignment]
-    entries = baggage.get_all(ctx)
+    return MappingProxyType(attribution_of(ctx))
+
+
+# baggage mapping and attribute() values -> their attribution, keyed by the
+# identity of both. Neither is ever changed once in a context (set_baggage and
+# attribute() build new ones), and every span and metric point of a request
+# sees the same two objects however many contexts derive from its own. Each
+# entry holds both objects, so their ids are not reused while it exists.
+_CACHE_LIMIT = 1024
+_cache: dict[tuple[int, int], tuple[object, object, Mapping[str, str]]] = {}
+# the last context asked about and its attribution (a call's span start, its
+# metric points and its cost are all read in the same context); one tuple,
+# replaced whole, so threads never see half an update
+_last: tuple[object, Mapping[str, str]] = (None, _EMPTY)
+
+
+def attribution_of(ctx: otel_context.Context | None = None) -> Mapping[str, str]:
+    """:func:`current_attribution` shared between calls: never mutate it."""
+    global _last
+    if ctx is None:
+        ctx = otel_context.get_current()
+    last_ctx, attribution = _last
+    if ctx is last_ctx:
+        return attribution
+    attribution = _attribution(ctx)
+    _last = (ctx, attribution)
+    return attribution
+
+
+def _attribution(ctx: otel_context.Context) -> Mapping[str, str]:
+    from_api: dict[str, str] | None = ctx.get(_API_KEY)  # type: ignore[assignment]
+    entries = ctx.get(_BAGGAGE_KEY) if _BAGGAGE_KEY is not None else baggage.get_all(ctx)
     if not entries:
         return from_api or _EMPTY
+    key = (id(entries), id(from_api))
+    cached = _cache.get(key)
+    if cached is not None and cached[0] is entries and cached[1] is from_api:
+        return cached[2]
     merged: dict[str, str] = {}
-    for key in n.ATTRIBUTION_KEYS:
-        value = entries.get(key)
+    for name in n.ATTRIBUTION_KEYS:
+        value = entries.get(name)  # type: ignore[attr-defined]
         if value is not None and value != "":
-            merged[key] = str(value)
+            merged[name] = str(value)
     if from_api:
         merged.update(from_api)
+    if _BAGGAGE_KEY is not None:
+        if len(_cache) >= _CACHE_LIMIT:
+            _cache.clear()
+        _cache[key] = (entries, from_api, merged)
     return merged
 
 

@@ -21,6 +21,7 @@ from llmlens.economics.budgets import BudgetTracker
 from llmlens.economics.context import current_attribution
 from llmlens.economics.pricing import PriceBook
 from llmlens.economics.rates import TokenCounts
+from llmlens.economics.span_attributes import add_span_attributes, attribute_getter
 from llmlens_semconv import hooks
 from llmlens_semconv import names as n
 
@@ -31,19 +32,7 @@ def _int(value: Any) -> int:
     return value if type(value) is int else 0
 
 
-def attribute_getter(span: Any) -> Callable[[str], Any] | None:
-    """A fast ``get`` over the span's attributes.
-
-    The SDK's public view is a mappingproxy over its BoundedAttributes, whose
-    ``get`` raises and catches a KeyError for every missing key (most usage
-    keys are missing on most calls): ten times slower than the plain dict
-    underneath, which is read when this SDK has one.
-    """
-    raw = getattr(getattr(span, "_attributes", None), "_dict", None)
-    if isinstance(raw, dict):
-        return raw.get
-    attributes = getattr(span, "attributes", None)
-    return attributes.get if attributes else None
+_UNPRICED = {n.LLMLENS_COST_UNPRICED: True}
 
 
 def _record_getter(request: Any, response: Any) -> Callable[[str], Any]:
@@ -212,7 +201,7 @@ class CostRecorder:
         tokens = _int(input_tokens) + _int(output_tokens)
         if price is None:
             if span is not None:
-                span.set_attribute(n.LLMLENS_COST_UNPRICED, True)
+                add_span_attributes(span, _UNPRICED)
             self._unpriced.add(1, metric_attributes)
             usd = None
         else:
@@ -228,7 +217,7 @@ class CostRecorder:
             ))
             usd = cost.total_usd
             if span is not None:
-                span.set_attributes({
+                add_span_attributes(span, {
                     n.LLMLENS_COST_USD: usd,
                     n.LLMLENS_COST_INPUT_USD: cost.input_usd,
                     n.LLMLENS_COST_OUTPUT_USD: cost.output_usd,

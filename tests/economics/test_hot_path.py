@@ -1,0 +1,105 @@
+"""The per-span fast paths give what the plain ones would: cached attribution
+follows every change of baggage and attribute(), attributes written straight
+into the span keep the SDK's limits."""
+
+from __future__ import annotations
+
+import pytest
+from economics_helpers import make_call
+from opentelemetry import baggage
+from opentelemetry import context as otel_context
+from opentelemetry.sdk.trace import SpanLimits, TracerProvider
+
+from llmlens.economics import attribute, context, current_attribution
+from llmlens.economics.span_attributes import add_span_attributes
+from llmlens_semconv import Usage
+from llmlens_semconv import names as n
+
+USAGE = Usage(input_tokens=100, output_tokens=10)
+
+
+def call_in(ctx: otel_context.Context, emitter) -> None:
+    token = otel_context.attach(ctx)
+    try:
+        make_call(emitter, "gpt-4o", USAGE)
+    finally:
+        otel_context.detach(token)
+
+
+def test_a_new_baggage_in_a_new_context_gives_new_attribution(install, emitter, telemetry):
+    install()
+    with attribute(feature="answer"):
+        base = otel_context.get_current()
+        for team in ("a", "b", "a"):
+            call_in(baggage.set_baggage(n.LLMLENS_TEAM, team, base), emitter)
+        call_in(baggage.remove_baggage(n.LLMLENS_TEAM, base), emitter)
+
+    teams = [s.attributes.get(n.LLMLENS_TEAM) for s in telemetry.spans()]
+    assert teams == ["a", "b", "a", None]
+    assert all(s.attributes[n.LLMLENS_FEATURE] == "answer" for s in telemetry.spans())
+    calls = {p.attributes.get(n.LLMLENS_TEAM): p.value
+             for p in telemetry.metric_points(n.METRIC_COST)}
+    one = telemetry.spans()[0].attributes[n.LLMLENS_COST_USD]
+    assert calls == pytest.approx({"a": 2 * one, "b": one, None: one})
+
+
+def test_attribute_values_change_under_the_same_baggage(install, emitter, telemetry):
+    install()
+    ctx = baggage.set_baggage(n.USER_ID, "u-1")
+    token = otel_context.attach(ctx)
+    try:
+        for team in ("a", "b"):
+            with attribute(team=team):
+                make_call(emitter, "gpt-4o", USAGE)
+        make_call(emitter, "gpt-4o", USAGE)
+    finally:
+        otel_context.detach(token)
+    assert [(s.attributes[n.USER_ID], s.attributes.get(n.LLMLENS_TEAM))
+            for s in telemetry.spans()] == [("u-1", "a"), ("u-1", "b"), ("u-1", None)]
+
+
+def test_attribution_stays_right_when_its_cache_overflows(monkeypatch):
+    monkeypatch.setattr(context, "_CACHE_LIMIT", 2)
+    for round_ in range(3):
+        for user in ("u-1", "u-2", "u-3"):
+            ctx = baggage.set_baggage(n.USER_ID, f"{user}-{round_}")
+            assert current_attribution(ctx) == {n.USER_ID: f"{user}-{round_}"}
+    assert len(context._cache) <= 2
+
+
+def test_current_attribution_cannot_change_the_cached_answer():
+    ctx = baggage.set_baggage(n.USER_ID, "u-1")
+    with pytest.raises(TypeError):
+        current_attribution(ctx)[n.USER_ID] = "someone else"  # type: ignore[index]
+    assert current_attribution(ctx) == {n.USER_ID: "u-1"}
+
+
+def span_with(limits: SpanLimits, attributes: dict[str, object]):
+    return TracerProvider(span_limits=limits).get_tracer("t").start_span("s", attributes=attributes)
+
+
+def test_attributes_written_straight_keep_the_value_length_limit():
+    span = span_with(SpanLimits(max_span_attribute_length=4), {})
+    add_span_attributes(span, {n.USER_ID: "u-123456", n.LLMLENS_COST_USD: 0.5})
+    assert dict(span.attributes) == {n.USER_ID: "u-12", n.LLMLENS_COST_USD: 0.5}
+
+
+def test_attributes_written_straight_keep_the_count_limit():
+    span = span_with(SpanLimits(max_span_attributes=3), {"a": 1, "b": 2})
+    add_span_attributes(span, {"c": 3, "d": 4})
+    assert dict(span.attributes) == {"b": 2, "c": 3, "d": 4}
+    assert span.dropped_attributes == 1
+
+
+def test_attributes_written_straight_within_limits():
+    span = span_with(SpanLimits(max_span_attributes=4, max_span_attribute_length=8), {"a": 1})
+    add_span_attributes(span, {n.USER_ID: "u-1", n.LLMLENS_COST_USD: 0.5, "flag": True})
+    assert dict(span.attributes) == {"a": 1, n.USER_ID: "u-1", n.LLMLENS_COST_USD: 0.5,
+                                     "flag": True}
+
+
+def test_no_attributes_are_added_to_an_ended_span():
+    span = span_with(SpanLimits(), {"a": 1})
+    span.end()
+    add_span_attributes(span, {"b": 2})
+    assert dict(span.attributes) == {"a": 1}
