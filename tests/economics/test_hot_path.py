@@ -1,6 +1,6 @@
 """The per-span fast paths give what the plain ones would: cached attribution
 follows every change of baggage and attribute(), attributes written straight
-into the span keep the SDK's limits."""
+into the span keep the SDK's limits, and cached keys count the same sums."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ from opentelemetry import context as otel_context
 from opentelemetry.sdk.trace import SpanLimits, TracerProvider
 
 from llmlens.economics import attribute, context, current_attribution
+from llmlens.economics.budget_spec import parse_inline
+from llmlens.economics.budgets import BudgetTracker
+from llmlens.economics.cost import RunningSums
 from llmlens.economics.span_attributes import add_span_attributes
 from llmlens_semconv import Usage
 from llmlens_semconv import names as n
@@ -103,3 +106,33 @@ def test_no_attributes_are_added_to_an_ended_span():
     span.end()
     add_span_attributes(span, {"b": 2})
     assert dict(span.attributes) == {"a": 1}
+
+
+def test_running_sums_count_one_attribute_set_once_whatever_the_key_order():
+    sums = RunningSums()
+    sums.add(1.0, ("chat", "openai", "gpt-4o", None, (("x", "1"), ("y", "2"))))
+    sums.add(2.0, ("chat", "openai", "gpt-4o", None, (("y", "2"), ("x", "1"))))
+    sums.add(4.0, ("chat", "openai", "gpt-4o", "", ()))
+    observed = {frozenset(o.attributes.items()): o.value for o in sums.observe(None)}
+    base = {n.GEN_AI_OPERATION_NAME: "chat", n.GEN_AI_PROVIDER_NAME: "openai",
+            n.GEN_AI_REQUEST_MODEL: "gpt-4o"}
+    assert observed == {
+        frozenset({**base, "x": "1", "y": "2"}.items()): 3.0,
+        frozenset(base.items()): 4.0,
+    }
+
+
+def test_budget_matching_follows_each_calls_attribution_and_models():
+    tracker = BudgetTracker(parse_inline(
+        "team:a=1M tokens/day; tenant:t=1M tokens/day; model:m=1M tokens/day"))
+    calls = [
+        ({n.LLMLENS_TEAM: "a"}, ("x", "x"), 1),
+        ({n.LLMLENS_TEAM: "b"}, ("x", "x"), 10),
+        ({n.LLMLENS_TEAM: "a", n.LLMLENS_TENANT: "t"}, ("m", "x"), 100),
+        ({n.LLMLENS_TEAM: "a"}, ("x", "m"), 1000),
+        ({n.LLMLENS_TEAM: "a"}, ("m", "m"), 10000),
+    ]
+    for attributes, models, tokens in calls:
+        tracker.record(attributes.get, models, tokens, None)
+    usage = {o.attributes[n.LLMLENS_BUDGET_SCOPE]: o.value for o in tracker.observe_usage()}
+    assert usage == {"team:a": 11101, "tenant:t": 100, "model:m": 11100}

@@ -21,6 +21,8 @@ from llmlens_semconv import names as n
 THRESHOLDS = (0.8, 1.0)
 _HOUR = 3600
 _DAY = 86400
+# distinct attribution and model combinations whose budgets are remembered
+_MATCH_CACHE_LIMIT = 4096
 
 
 def window_bounds(window: str, now: float) -> tuple[float, float]:
@@ -97,6 +99,8 @@ class BudgetTracker:
             or (s.budget.scope == "service" and s.budget.value == service_name)
         ]
         self._by_key: dict[tuple[str, str], list[_State]] = {}
+        # (team, tenant, feature, response model, request model) -> its budgets
+        self._matched: dict[tuple[Any, ...], tuple[_State, ...]] = {}
         for state in self._states:
             if state.budget.scope in ("team", "tenant", "feature", "model"):
                 key = (state.budget.scope, state.budget.value or "")
@@ -136,25 +140,33 @@ class BudgetTracker:
 
     def _matching(
         self, get: Callable[[str], Any], models: tuple[str | None, str | None],
-    ) -> list[_State]:
+    ) -> tuple[_State, ...] | list[_State]:
         if not self._by_key:
             return self._always
+        key = (get(n.LLMLENS_TEAM), get(n.LLMLENS_TENANT), get(n.LLMLENS_FEATURE), *models)
+        matched = self._matched.get(key)
+        if matched is None:
+            matched = self._match(key)
+            if len(self._matched) >= _MATCH_CACHE_LIMIT:
+                self._matched.clear()
+            self._matched[key] = matched
+        return matched
+
+    def _match(self, key: tuple[Any, ...]) -> tuple[_State, ...]:
+        """The budgets of one (team, tenant, feature, response model, request model)."""
+        team, tenant, feature, response_model, request_model = key
         matched = list(self._always)
         by_key = self._by_key
-        for scope, key in (
-            ("team", n.LLMLENS_TEAM), ("tenant", n.LLMLENS_TENANT), ("feature", n.LLMLENS_FEATURE),
-        ):
-            value = get(key)
+        for scope, value in (("team", team), ("tenant", tenant), ("feature", feature)):
             if value is not None:
                 matched.extend(by_key.get((scope, value), ()))
-        response_model, request_model = models
         if response_model:
             matched.extend(by_key.get(("model", response_model), ()))
         if request_model and request_model != response_model:
             for state in by_key.get(("model", request_model), ()):
                 if state not in matched:
                     matched.append(state)
-        return matched
+        return tuple(matched)
 
     # --- gauges ------------------------------------------------------------------
 

@@ -63,6 +63,20 @@ def _record_getter(request: Any, response: Any) -> Callable[[str], Any]:
 # are summed under the SDK's overflow attribute
 _MAX_SETS = 2000
 _OVERFLOW: frozenset[tuple[str, Any]] = frozenset({("otel.metric.overflow", True)})
+# how a counted call is told apart: operation, provider, request model,
+# response model, and the items of the metric attributes hooks' answer
+CallKey = tuple[Any, Any, Any, Any, tuple[tuple[str, Any], ...]]
+_KEY_ATTRIBUTES = (
+    n.GEN_AI_OPERATION_NAME, n.GEN_AI_PROVIDER_NAME, n.GEN_AI_REQUEST_MODEL,
+    n.GEN_AI_RESPONSE_MODEL,
+)
+
+
+def _attribute_set(key: CallKey) -> frozenset[tuple[str, Any]]:
+    attributes = {name: value for name, value in zip(_KEY_ATTRIBUTES, key[:4], strict=True)
+                  if value}
+    attributes.update(key[4])
+    return frozenset(attributes.items())
 
 
 class RunningSums:
@@ -73,22 +87,33 @@ class RunningSums:
     keeps the same cumulative sums in a dict and hands them to the SDK only
     when the metrics are collected. The exported data is the same monotonic
     sum (delta temporality is derived by the SDK as for any counter).
+    Calls come in as a :data:`CallKey` (cheap to build), whose attribute set
+    is worked out once per distinct key.
     """
 
-    __slots__ = ("_lock", "_sums")
+    __slots__ = ("_lock", "_sets", "_sums")
 
     def __init__(self) -> None:
         self._sums: dict[frozenset[tuple[str, Any]], float] = {}
+        self._sets: dict[CallKey, frozenset[tuple[str, Any]]] = {}
         self._lock = threading.Lock()
 
-    def add(self, amount: float, attributes: dict[str, Any]) -> None:
-        key = frozenset(attributes.items())
+    def add(self, amount: float, key: CallKey) -> None:
         with self._lock:
-            total = self._sums.get(key)
-            if total is None and len(self._sums) >= _MAX_SETS:
-                key = _OVERFLOW
-                total = self._sums.get(key)
-            self._sums[key] = amount if total is None else total + amount
+            attribute_set = self._sets.get(key)
+            if attribute_set is None:
+                attribute_set = self._admit(key)
+            total = self._sums.get(attribute_set)
+            self._sums[attribute_set] = amount if total is None else total + amount
+
+    def _admit(self, key: CallKey) -> frozenset[tuple[str, Any]]:
+        attribute_set = _attribute_set(key)
+        if attribute_set not in self._sums and len(self._sums) >= _MAX_SETS:
+            attribute_set = _OVERFLOW
+        if len(self._sets) >= 2 * _MAX_SETS:
+            self._sets.clear()  # keys in other orders or beyond the overflow
+        self._sets[key] = attribute_set
+        return attribute_set
 
     def observe(self, _options: CallbackOptions) -> Iterable[Observation]:
         with self._lock:
@@ -184,30 +209,22 @@ class CostRecorder:
         if price is None and request_model and request_model != response_model:
             price = self.prices.price(provider, request_model, service_tier)
 
-        metric_attributes: dict[str, Any] = {}
-        operation = get(n.GEN_AI_OPERATION_NAME)
-        if operation:
-            metric_attributes[n.GEN_AI_OPERATION_NAME] = operation
-        if provider:
-            metric_attributes[n.GEN_AI_PROVIDER_NAME] = provider
-        if request_model:
-            metric_attributes[n.GEN_AI_REQUEST_MODEL] = request_model
-        if response_model:
-            metric_attributes[n.GEN_AI_RESPONSE_MODEL] = response_model
         extra = hooks.metric_attributes()
-        if extra:
-            metric_attributes.update(extra)
-
-        tokens = _int(input_tokens) + _int(output_tokens)
+        key: CallKey = (
+            get(n.GEN_AI_OPERATION_NAME), provider, request_model, response_model,
+            tuple(extra.items()) if extra else (),
+        )
+        input_tokens = _int(input_tokens)
+        output_tokens = _int(output_tokens)
         if price is None:
             if span is not None:
                 add_span_attributes(span, _UNPRICED)
-            self._unpriced.add(1, metric_attributes)
+            self._unpriced.add(1, key)
             usd = None
         else:
             cost = price.rates.cost(TokenCounts(
-                input=_int(input_tokens),
-                output=_int(output_tokens),
+                input=input_tokens,
+                output=output_tokens,
                 cache_read=_int(get(n.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS)),
                 cache_write=_int(get(n.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS)),
                 reasoning=_int(get(n.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS)),
@@ -222,6 +239,7 @@ class CostRecorder:
                     n.LLMLENS_COST_INPUT_USD: cost.input_usd,
                     n.LLMLENS_COST_OUTPUT_USD: cost.output_usd,
                 })
-            self._cost.add(usd, metric_attributes)
+            self._cost.add(usd, key)
         if self.budgets is not None:
-            self.budgets.record(get, (response_model, request_model), tokens, usd)
+            self.budgets.record(
+                get, (response_model, request_model), input_tokens + output_tokens, usd)
