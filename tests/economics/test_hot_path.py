@@ -136,3 +136,21 @@ def test_budget_matching_follows_each_calls_attribution_and_models():
         tracker.record(attributes.get, models, tokens, None)
     usage = {o.attributes[n.LLMLENS_BUDGET_SCOPE]: o.value for o in tracker.observe_usage()}
     assert usage == {"team:a": 11101, "tenant:t": 100, "model:m": 11100}
+
+
+def test_every_usage_detail_is_priced_at_its_own_rate(tmp_path, install, emitter, telemetry):
+    # distinct powers of ten: a detail read into the wrong field shows in the sum
+    prices = tmp_path / "prices.yaml"
+    prices.write_text(
+        "models:\n  every-detail-1: {input: 1, output: 2, cached_input: 10, cache_write: 100,"
+        " audio_input: 1000, image_input: 10000, reasoning: 100000, audio_output: 1000000}\n")
+    install(prices_file=str(prices))
+    make_call(emitter, "every-detail-1", Usage(
+        input_tokens=1_000_015, cache_read_input_tokens=1, cache_write_input_tokens=2,
+        audio_input_tokens=4, image_input_tokens=8,
+        output_tokens=2_000_048, reasoning_output_tokens=16, audio_output_tokens=32))
+    attributes = telemetry.span().attributes
+    assert attributes[n.LLMLENS_COST_INPUT_USD] == pytest.approx(
+        (1_000_000 * 1 + 1 * 10 + 2 * 100 + 4 * 1000 + 8 * 10000) / 1e6)
+    assert attributes[n.LLMLENS_COST_OUTPUT_USD] == pytest.approx(
+        (2_000_000 * 2 + 16 * 100000 + 32 * 1000000) / 1e6)

@@ -43,10 +43,11 @@ def window_bounds(window: str, now: float) -> tuple[float, float]:
 
 
 class _State:
-    __slots__ = ("attributes", "budget", "next_alert", "usage", "window_end")
+    __slots__ = ("attributes", "budget", "in_usd", "next_alert", "usage", "window_end")
 
     def __init__(self, budget: Budget) -> None:
         self.budget = budget
+        self.in_usd = budget.unit == "usd"
         self.usage = 0.0
         self.window_end = 0.0  # rolls over on first use
         # usage at which the next threshold warning is due (inf: all sent)
@@ -122,19 +123,20 @@ class BudgetTracker:
         if not matched:
             return
         now = self._clock()
-        crossings: list[tuple[Budget, float, float]] = []
+        crossings: list[tuple[Budget, float, float]] | None = None
         with self._lock:
             for state in matched:
-                amount = usd if state.budget.unit == "usd" else tokens
+                amount = usd if state.in_usd else tokens
                 if not amount:
                     continue
                 if now >= state.window_end:
                     state.roll(now)
                 state.usage += amount
                 if state.usage >= state.next_alert:
-                    for threshold in state.crossed():
-                        crossings.append((state.budget, threshold, state.usage))
-        if self._warn is not None:
+                    if crossings is None:
+                        crossings = []
+                    crossings.extend((state.budget, t, state.usage) for t in state.crossed())
+        if crossings and self._warn is not None:
             for budget, threshold, usage in crossings:
                 self._warn(budget, threshold, usage)
 

@@ -35,6 +35,27 @@ def _int(value: Any) -> int:
 _UNPRICED = {n.LLMLENS_COST_UNPRICED: True}
 
 
+def _token_counts(get: Callable[[str], Any], input_tokens: int, output_tokens: int) -> TokenCounts:
+    # inline and positional (in TokenCounts' field order): keywords and _int
+    # calls would double the time of this function
+    cache_read = get(n.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS)
+    cache_write = get(n.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS)
+    reasoning = get(n.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS)
+    audio_input = get(n.GEN_AI_USAGE_AUDIO_INPUT_TOKENS)
+    audio_output = get(n.GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS)
+    image_input = get(n.GEN_AI_USAGE_IMAGE_INPUT_TOKENS)
+    return TokenCounts(
+        input_tokens,
+        output_tokens,
+        cache_read if type(cache_read) is int else 0,
+        cache_write if type(cache_write) is int else 0,
+        reasoning if type(reasoning) is int else 0,
+        audio_input if type(audio_input) is int else 0,
+        audio_output if type(audio_output) is int else 0,
+        image_input if type(image_input) is int else 0,
+    )
+
+
 def _record_getter(request: Any, response: Any) -> Callable[[str], Any]:
     """The attributes a call's span would carry, from its records (plus the
     attribution of the current context, for the budgets)."""
@@ -222,16 +243,7 @@ class CostRecorder:
             self._unpriced.add(1, key)
             usd = None
         else:
-            cost = price.rates.cost(TokenCounts(
-                input=input_tokens,
-                output=output_tokens,
-                cache_read=_int(get(n.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS)),
-                cache_write=_int(get(n.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS)),
-                reasoning=_int(get(n.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS)),
-                audio_input=_int(get(n.GEN_AI_USAGE_AUDIO_INPUT_TOKENS)),
-                audio_output=_int(get(n.GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS)),
-                image_input=_int(get(n.GEN_AI_USAGE_IMAGE_INPUT_TOKENS)),
-            ))
+            cost = price.rates.cost(_token_counts(get, input_tokens, output_tokens))
             usd = cost.total_usd
             if span is not None:
                 add_span_attributes(span, {
