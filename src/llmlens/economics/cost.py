@@ -20,7 +20,7 @@ from opentelemetry.trace import NonRecordingSpan
 from llmlens.economics.budgets import BudgetTracker
 from llmlens.economics.context import current_attribution
 from llmlens.economics.pricing import PriceBook
-from llmlens.economics.rates import TokenCounts
+from llmlens.economics.rates import Cost, Rates
 from llmlens.economics.span_attributes import add_span_attributes, attribute_getter
 from llmlens_semconv import hooks
 from llmlens_semconv import names as n
@@ -35,8 +35,10 @@ def _int(value: Any) -> int:
 _UNPRICED = {n.LLMLENS_COST_UNPRICED: True}
 
 
-def _token_counts(get: Callable[[str], Any], input_tokens: int, output_tokens: int) -> TokenCounts:
-    # inline and positional (in TokenCounts' field order): keywords and _int
+def _cost_of(
+    rates: Rates, get: Callable[[str], Any], input_tokens: int, output_tokens: int,
+) -> Cost:
+    # inline and positional (in the order of Rates.cost): keywords and _int
     # calls would double the time of this function
     cache_read = get(n.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS)
     cache_write = get(n.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS)
@@ -44,7 +46,7 @@ def _token_counts(get: Callable[[str], Any], input_tokens: int, output_tokens: i
     audio_input = get(n.GEN_AI_USAGE_AUDIO_INPUT_TOKENS)
     audio_output = get(n.GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS)
     image_input = get(n.GEN_AI_USAGE_IMAGE_INPUT_TOKENS)
-    return TokenCounts(
+    return rates.cost(
         input_tokens,
         output_tokens,
         cache_read if type(cache_read) is int else 0,
@@ -243,7 +245,7 @@ class CostRecorder:
             self._unpriced.add(1, key)
             usd = None
         else:
-            cost = price.rates.cost(_token_counts(get, input_tokens, output_tokens))
+            cost = _cost_of(price.rates, get, input_tokens, output_tokens)
             usd = cost.total_usd
             if span is not None:
                 add_span_attributes(span, {

@@ -16,18 +16,6 @@ from typing import NamedTuple
 PER_MILLION = 1_000_000.0
 
 
-@dataclass(slots=True)
-class TokenCounts:
-    input: int = 0
-    output: int = 0
-    cache_read: int = 0
-    cache_write: int = 0
-    reasoning: int = 0
-    audio_input: int = 0
-    audio_output: int = 0
-    image_input: int = 0
-
-
 class Cost(NamedTuple):
     input_usd: float
     output_usd: float
@@ -57,32 +45,43 @@ class Rates:
                 return rates
         return self
 
-    def cost(self, usage: TokenCounts) -> Cost:
-        r = self.for_input(usage.input) if self.tiers else self
-        plain_in = usage.input
+    def cost(
+        self,
+        input_tokens: int,
+        output_tokens: int,
+        cache_read: int = 0,
+        cache_write: int = 0,
+        reasoning: int = 0,
+        audio_input: int = 0,
+        audio_output: int = 0,
+        image_input: int = 0,
+    ) -> Cost:
+        """The cost of one call's token counts (plain ints: this runs per span)."""
+        r = self.for_input(input_tokens) if self.tiers else self
+        plain_in = input_tokens
         in_usd = 0.0
-        if r.cache_read is not None and usage.cache_read:
-            in_usd += usage.cache_read * r.cache_read
-            plain_in -= usage.cache_read
-        if r.cache_write is not None and usage.cache_write:
-            in_usd += usage.cache_write * r.cache_write
-            plain_in -= usage.cache_write
-        if r.audio_input is not None and usage.audio_input:
-            in_usd += usage.audio_input * r.audio_input
-            plain_in -= usage.audio_input
-        if r.image_input is not None and usage.image_input:
-            in_usd += usage.image_input * r.image_input
-            plain_in -= usage.image_input
+        if r.cache_read is not None and cache_read:
+            in_usd += cache_read * r.cache_read
+            plain_in -= cache_read
+        if r.cache_write is not None and cache_write:
+            in_usd += cache_write * r.cache_write
+            plain_in -= cache_write
+        if r.audio_input is not None and audio_input:
+            in_usd += audio_input * r.audio_input
+            plain_in -= audio_input
+        if r.image_input is not None and image_input:
+            in_usd += image_input * r.image_input
+            plain_in -= image_input
         if plain_in > 0:
             in_usd += plain_in * r.input
-        plain_out = usage.output
+        plain_out = output_tokens
         out_usd = 0.0
-        if r.reasoning is not None and usage.reasoning:
-            out_usd += usage.reasoning * r.reasoning
-            plain_out -= usage.reasoning
-        if r.audio_output is not None and usage.audio_output:
-            out_usd += usage.audio_output * r.audio_output
-            plain_out -= usage.audio_output
+        if r.reasoning is not None and reasoning:
+            out_usd += reasoning * r.reasoning
+            plain_out -= reasoning
+        if r.audio_output is not None and audio_output:
+            out_usd += audio_output * r.audio_output
+            plain_out -= audio_output
         if plain_out > 0:
             out_usd += plain_out * r.output
         in_usd /= PER_MILLION
