@@ -30,18 +30,22 @@ def attribute_getter(span: Any) -> Callable[[str], Any] | None:
 def add_span_attributes(span: Any, values: Mapping[str, Any]) -> None:
     """``span.set_attributes(values)`` for values that need no cleaning:
     strings, bools, ints and floats."""
-    bounded = getattr(span, "_attributes", None)
-    if (
-        type(bounded) is BoundedAttributes
-        and getattr(span, "_end_time", 0) is None
-        and getattr(bounded, "_immutable", True) is False
-        # else the SDK drops the oldest attributes and counts them
-        and (bounded.maxlen is None or len(bounded._dict) + len(values) <= bounded.maxlen)
-        and (bounded.max_value_len is None or _all_within(values, bounded.max_value_len))
-    ):
+    try:
+        bounded = span._attributes
+        writable = (
+            type(bounded) is BoundedAttributes
+            and span._end_time is None
+            and bounded._immutable is False
+            # else the SDK drops the oldest attributes and counts them
+            and (bounded.maxlen is None or len(bounded._dict) + len(values) <= bounded.maxlen)
+            and (bounded.max_value_len is None or _all_within(values, bounded.max_value_len))
+        )
+    except AttributeError:  # another span class, or another SDK version
+        writable = False
+    if writable:
         bounded._dict.update(values)
-        return
-    span.set_attributes(values)
+    else:
+        span.set_attributes(values)
 
 
 def _all_within(values: Mapping[str, Any], max_value_len: int) -> bool:
