@@ -206,6 +206,7 @@ def test_a_broken_price_source_never_breaks_the_call(install, emitter, telemetry
         raise RuntimeError("price source exploded")
 
     monkeypatch.setattr(economics.prices, "price", broken)
+    monkeypatch.setattr(economics.prices, "price_until", broken)
     make_call(emitter, "gpt-4o", Usage(input_tokens=10, output_tokens=1))
     span = telemetry.span()
     assert span.attributes[n.GEN_AI_USAGE_INPUT_TOKENS] == 10

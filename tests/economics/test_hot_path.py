@@ -4,13 +4,15 @@ into the span keep the SDK's limits, and cached keys count the same sums."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 from economics_helpers import make_call
 from opentelemetry import baggage
 from opentelemetry import context as otel_context
 from opentelemetry.sdk.trace import SpanLimits, TracerProvider
 
-from llmlens.economics import attribute, context, current_attribution
+from llmlens.economics import attribute, context, cost, current_attribution
 from llmlens.economics.budget_spec import parse_inline
 from llmlens.economics.budgets import BudgetTracker
 from llmlens.economics.cost import RunningSums
@@ -110,9 +112,11 @@ def test_no_attributes_are_added_to_an_ended_span():
 
 def test_running_sums_count_one_attribute_set_once_whatever_the_key_order():
     sums = RunningSums()
-    sums.add(1.0, ("chat", "openai", "gpt-4o", None, (("x", "1"), ("y", "2"))))
-    sums.add(2.0, ("chat", "openai", "gpt-4o", None, (("y", "2"), ("x", "1"))))
-    sums.add(4.0, ("chat", "openai", "gpt-4o", "", ()))
+    first = sums.admit("chat", "openai", "gpt-4o", None, (("x", "1"), ("y", "2")))
+    second = sums.admit("chat", "openai", "gpt-4o", None, (("y", "2"), ("x", "1")))
+    sums.add(1.0, first)
+    sums.add(2.0, second)
+    sums.add(4.0, sums.admit("chat", "openai", "gpt-4o", "", ()))
     observed = {frozenset(o.attributes.items()): o.value for o in sums.observe(None)}
     base = {n.GEN_AI_OPERATION_NAME: "chat", n.GEN_AI_PROVIDER_NAME: "openai",
             n.GEN_AI_REQUEST_MODEL: "gpt-4o"}
@@ -120,6 +124,16 @@ def test_running_sums_count_one_attribute_set_once_whatever_the_key_order():
         frozenset({**base, "x": "1", "y": "2"}.items()): 3.0,
         frozenset(base.items()): 4.0,
     }
+
+
+def test_running_sums_overflow_beyond_the_sdks_attribute_set_limit(monkeypatch):
+    monkeypatch.setattr(cost, "_MAX_SETS", 2)
+    sums = RunningSums()
+    for model in ("a", "b", "c", "d", "a"):
+        sums.add(1, sums.admit("chat", "openai", model, None, ()))
+    observed = {o.attributes.get(n.GEN_AI_REQUEST_MODEL, "overflow"): o.value
+                for o in sums.observe(None)}
+    assert observed == {"a": 2, "b": 1, "overflow": 2}
 
 
 def test_budget_matching_follows_each_calls_attribution_and_models():
@@ -154,3 +168,38 @@ def test_every_usage_detail_is_priced_at_its_own_rate(tmp_path, install, emitter
         (1_000_000 * 1 + 1 * 10 + 2 * 100 + 4 * 1000 + 8 * 10000) / 1e6)
     assert attributes[n.LLMLENS_COST_OUTPUT_USD] == pytest.approx(
         (2_000_000 * 2 + 16 * 100000 + 32 * 1000000) / 1e6)
+
+
+def at(day: str) -> int:
+    return int(datetime.fromisoformat(day).replace(tzinfo=timezone.utc).timestamp() * 1e9)
+
+
+def test_a_price_that_changes_on_a_date_applies_from_that_date(
+    tmp_path, install, emitter, telemetry,
+):
+    prices = tmp_path / "prices.yaml"
+    prices.write_text(
+        "models:\n  dated-1:\n"
+        "    - {effective: 2026-01-01, input: 1, output: 1}\n"
+        "    - {effective: 2026-07-01, input: 2, output: 2}\n")
+    economics = install(prices_file=str(prices))
+    now = [at("2026-06-30T23:59:59")]
+    economics.prices.clock = lambda: now[0]
+    million = Usage(input_tokens=1_000_000, output_tokens=0)
+    make_call(emitter, "dated-1", million)
+    make_call(emitter, "dated-1", million)
+    now[0] = at("2026-07-01T00:00:00")
+    make_call(emitter, "dated-1", million)
+    assert [s.attributes[n.LLMLENS_COST_USD] for s in telemetry.spans()] == [1.0, 1.0, 2.0]
+    [point] = telemetry.metric_points(n.METRIC_COST)
+    assert point.value == pytest.approx(4.0)
+
+
+def test_budgets_follow_the_attribution_of_each_call(install, emitter, telemetry):
+    economics = install(budgets="team:a=1M tokens/day; model:gpt-4o=1M tokens/day")
+    for team in ("a", "b", "a", None):
+        with attribute(team=team):
+            make_call(emitter, "gpt-4o", USAGE)
+    usage = {o.attributes[n.LLMLENS_BUDGET_SCOPE]: o.value
+             for o in economics.budgets.observe_usage()}
+    assert usage == {"team:a": 220, "model:gpt-4o": 440}

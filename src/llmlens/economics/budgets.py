@@ -76,6 +76,8 @@ class _State:
 
 
 Warn = Callable[[Budget, float, float], None]
+# the budgets one kind of call falls under (opaque outside this module)
+Matched = tuple[_State, ...]
 
 
 class BudgetTracker:
@@ -94,14 +96,14 @@ class BudgetTracker:
         self._warn = warn
         self._lock = threading.Lock()
         # budgets that match every call of this process (all, our own service)
-        self._always = [
+        self._always = tuple(
             s for s in self._states
             if s.budget.scope == "all"
             or (s.budget.scope == "service" and s.budget.value == service_name)
-        ]
+        )
         self._by_key: dict[tuple[str, str], list[_State]] = {}
         # (team, tenant, feature, response model, request model) -> its budgets
-        self._matched: dict[tuple[Any, ...], tuple[_State, ...]] = {}
+        self._matched: dict[tuple[Any, ...], Matched] = {}
         for state in self._states:
             if state.budget.scope in ("team", "tenant", "feature", "model"):
                 key = (state.budget.scope, state.budget.value or "")
@@ -119,7 +121,28 @@ class BudgetTracker:
     ) -> None:
         """One call: a getter of its span attributes (attribution), response
         and request model, input + output tokens, and cost (None: unpriced)."""
-        matched = self._matching(get, models)
+        self.add(self.matching(
+            get(n.LLMLENS_TEAM), get(n.LLMLENS_TENANT), get(n.LLMLENS_FEATURE), *models,
+        ), tokens, usd)
+
+    def matching(
+        self, team: Any, tenant: Any, feature: Any,
+        response_model: str | None, request_model: str | None,
+    ) -> Matched:
+        """The budgets a call of this attribution and these models falls under."""
+        if not self._by_key:
+            return self._always
+        key = (team, tenant, feature, response_model, request_model)
+        matched = self._matched.get(key)
+        if matched is None:
+            matched = self._match(key)
+            if len(self._matched) >= _MATCH_CACHE_LIMIT:
+                self._matched.clear()
+            self._matched[key] = matched
+        return matched
+
+    def add(self, matched: Matched, tokens: int, usd: float | None) -> None:
+        """Add one call's tokens and cost (None: unpriced) to its budgets."""
         if not matched:
             return
         now = self._clock()
@@ -140,21 +163,7 @@ class BudgetTracker:
             for budget, threshold, usage in crossings:
                 self._warn(budget, threshold, usage)
 
-    def _matching(
-        self, get: Callable[[str], Any], models: tuple[str | None, str | None],
-    ) -> tuple[_State, ...] | list[_State]:
-        if not self._by_key:
-            return self._always
-        key = (get(n.LLMLENS_TEAM), get(n.LLMLENS_TENANT), get(n.LLMLENS_FEATURE), *models)
-        matched = self._matched.get(key)
-        if matched is None:
-            matched = self._match(key)
-            if len(self._matched) >= _MATCH_CACHE_LIMIT:
-                self._matched.clear()
-            self._matched[key] = matched
-        return matched
-
-    def _match(self, key: tuple[Any, ...]) -> tuple[_State, ...]:
+    def _match(self, key: tuple[Any, ...]) -> Matched:
         """The budgets of one (team, tenant, feature, response model, request model)."""
         team, tenant, feature, response_model, request_model = key
         matched = list(self._always)

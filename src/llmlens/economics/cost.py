@@ -17,9 +17,9 @@ from typing import Any
 from opentelemetry.metrics import CallbackOptions, Meter, Observation
 from opentelemetry.trace import NonRecordingSpan
 
-from llmlens.economics.budgets import BudgetTracker
+from llmlens.economics.budgets import BudgetTracker, Matched
 from llmlens.economics.context import current_attribution
-from llmlens.economics.pricing import PriceBook
+from llmlens.economics.pricing import NEVER_NS, PriceBook
 from llmlens.economics.rates import Cost, Rates
 from llmlens.economics.span_attributes import add_span_attributes, attribute_getter
 from llmlens_semconv import hooks
@@ -86,20 +86,11 @@ def _record_getter(request: Any, response: Any) -> Callable[[str], Any]:
 # are summed under the SDK's overflow attribute
 _MAX_SETS = 2000
 _OVERFLOW: frozenset[tuple[str, Any]] = frozenset({("otel.metric.overflow", True)})
-# how a counted call is told apart: operation, provider, request model,
-# response model, and the items of the metric attributes hooks' answer
-CallKey = tuple[Any, Any, Any, Any, tuple[tuple[str, Any], ...]]
+AttributeSet = frozenset[tuple[str, Any]]
 _KEY_ATTRIBUTES = (
     n.GEN_AI_OPERATION_NAME, n.GEN_AI_PROVIDER_NAME, n.GEN_AI_REQUEST_MODEL,
     n.GEN_AI_RESPONSE_MODEL,
 )
-
-
-def _attribute_set(key: CallKey) -> frozenset[tuple[str, Any]]:
-    attributes = {name: value for name, value in zip(_KEY_ATTRIBUTES, key[:4], strict=True)
-                  if value}
-    attributes.update(key[4])
-    return frozenset(attributes.items())
 
 
 class RunningSums:
@@ -110,33 +101,39 @@ class RunningSums:
     keeps the same cumulative sums in a dict and hands them to the SDK only
     when the metrics are collected. The exported data is the same monotonic
     sum (delta temporality is derived by the SDK as for any counter).
-    Calls come in as a :data:`CallKey` (cheap to build), whose attribute set
-    is worked out once per distinct key.
     """
 
-    __slots__ = ("_lock", "_sets", "_sums")
+    __slots__ = ("_lock", "_sums")
 
     def __init__(self) -> None:
-        self._sums: dict[frozenset[tuple[str, Any]], float] = {}
-        self._sets: dict[CallKey, frozenset[tuple[str, Any]]] = {}
+        self._sums: dict[AttributeSet, float] = {}
         self._lock = threading.Lock()
 
-    def add(self, amount: float, key: CallKey) -> None:
+    def admit(
+        self, operation: Any, provider: Any, request_model: Any, response_model: Any,
+        extra: Iterable[tuple[str, Any]],
+    ) -> AttributeSet:
+        """The attribute set these calls are summed under (the overflow set
+        once the sums hold as many sets as the SDK would)."""
+        attributes = {
+            name: value
+            for name, value in zip(
+                _KEY_ATTRIBUTES, (operation, provider, request_model, response_model),
+                strict=True)
+            if value
+        }
+        attributes.update(extra)
+        attribute_set = frozenset(attributes.items())
         with self._lock:
-            attribute_set = self._sets.get(key)
-            if attribute_set is None:
-                attribute_set = self._admit(key)
-            total = self._sums.get(attribute_set)
-            self._sums[attribute_set] = amount if total is None else total + amount
-
-    def _admit(self, key: CallKey) -> frozenset[tuple[str, Any]]:
-        attribute_set = _attribute_set(key)
-        if attribute_set not in self._sums and len(self._sums) >= _MAX_SETS:
-            attribute_set = _OVERFLOW
-        if len(self._sets) >= 2 * _MAX_SETS:
-            self._sets.clear()  # keys in other orders or beyond the overflow
-        self._sets[key] = attribute_set
+            if attribute_set not in self._sums:
+                if len(self._sums) >= _MAX_SETS:
+                    attribute_set = _OVERFLOW
+                self._sums.setdefault(attribute_set, 0)
         return attribute_set
+
+    def add(self, amount: float, attribute_set: AttributeSet) -> None:
+        with self._lock:
+            self._sums[attribute_set] = self._sums.get(attribute_set, 0) + amount
 
     def observe(self, _options: CallbackOptions) -> Iterable[Observation]:
         with self._lock:
@@ -171,6 +168,28 @@ def _sums_of(meter: Meter) -> tuple[RunningSums, RunningSums]:
     return cost, unpriced
 
 
+class _Shape:
+    """What every call of one kind shares: its rates (None: unpriced) and until
+    when they hold, the counter and attribute set it is summed under, and
+    its budgets. Worked out on the first call of the kind."""
+
+    __slots__ = ("attribute_set", "budgets", "rates", "rates_until_ns", "sums")
+
+    def __init__(
+        self, rates: Rates | None, rates_until_ns: int, sums: RunningSums,
+        attribute_set: AttributeSet, budgets: Matched,
+    ) -> None:
+        self.rates = rates
+        self.rates_until_ns = rates_until_ns
+        self.sums = sums
+        self.attribute_set = attribute_set
+        self.budgets = budgets
+
+
+# kinds of call remembered; a process with more starts over
+_SHAPES_LIMIT = 4096
+
+
 class CostRecorder:
     """Sets ``llmlens.cost.*`` on the span, counts USD (or an unpriced call)
     and feeds the budgets."""
@@ -180,6 +199,7 @@ class CostRecorder:
         self.budgets = budgets if budgets else None
         self.enabled = True
         self._cost, self._unpriced = _sums_of(meter)
+        self._shapes: dict[tuple[Any, ...], _Shape] = {}
         self._failed_once = False
 
     def on_span_ending(self, span: Any) -> None:
@@ -221,31 +241,31 @@ class CostRecorder:
         output_tokens = get(n.GEN_AI_USAGE_OUTPUT_TOKENS)
         if input_tokens is None and output_tokens is None:
             return
-        provider = get(n.GEN_AI_PROVIDER_NAME)
-        request_model = get(n.GEN_AI_REQUEST_MODEL)
-        response_model = get(n.GEN_AI_RESPONSE_MODEL)
-        service_tier = get(n.OPENAI_RESPONSE_SERVICE_TIER)
-
-        price = None
-        if response_model:
-            price = self.prices.price(provider, response_model, service_tier)
-        if price is None and request_model and request_model != response_model:
-            price = self.prices.price(provider, request_model, service_tier)
-
         extra = hooks.metric_attributes()
-        key: CallKey = (
-            get(n.GEN_AI_OPERATION_NAME), provider, request_model, response_model,
+        kind = (
+            get(n.GEN_AI_OPERATION_NAME), get(n.GEN_AI_PROVIDER_NAME),
+            get(n.GEN_AI_REQUEST_MODEL), get(n.GEN_AI_RESPONSE_MODEL),
+            get(n.OPENAI_RESPONSE_SERVICE_TIER),
             tuple(extra.items()) if extra else (),
+            # what budgets match on besides the models
+            get(n.LLMLENS_TEAM), get(n.LLMLENS_TENANT), get(n.LLMLENS_FEATURE),
         )
+        shape = self._shapes.get(kind)
+        if shape is None or (
+            shape.rates_until_ns != NEVER_NS and self.prices.clock() >= shape.rates_until_ns
+        ):
+            shape = self._shape_of(kind)
+
         input_tokens = _int(input_tokens)
         output_tokens = _int(output_tokens)
-        if price is None:
+        rates = shape.rates
+        if rates is None:
             if span is not None:
                 add_span_attributes(span, _UNPRICED)
-            self._unpriced.add(1, key)
+            shape.sums.add(1, shape.attribute_set)
             usd = None
         else:
-            cost = _cost_of(price.rates, get, input_tokens, output_tokens)
+            cost = _cost_of(rates, get, input_tokens, output_tokens)
             usd = cost.total_usd
             if span is not None:
                 add_span_attributes(span, {
@@ -253,7 +273,26 @@ class CostRecorder:
                     n.LLMLENS_COST_INPUT_USD: cost.input_usd,
                     n.LLMLENS_COST_OUTPUT_USD: cost.output_usd,
                 })
-            self._cost.add(usd, key)
-        if self.budgets is not None:
-            self.budgets.record(
-                get, (response_model, request_model), input_tokens + output_tokens, usd)
+            shape.sums.add(usd, shape.attribute_set)
+        if shape.budgets:
+            self.budgets.add(shape.budgets, input_tokens + output_tokens, usd)  # type: ignore[union-attr]
+
+    def _shape_of(self, kind: tuple[Any, ...]) -> _Shape:
+        operation, provider, request_model, response_model, service_tier, extra, *attribution = kind
+        price, until = None, NEVER_NS
+        if response_model:
+            price, until = self.prices.price_until(provider, response_model, service_tier)
+        if price is None and request_model and request_model != response_model:
+            price, fallback_until = self.prices.price_until(provider, request_model, service_tier)
+            until = min(until, fallback_until)
+        sums = self._unpriced if price is None else self._cost
+        shape = _Shape(
+            None if price is None else price.rates, until, sums,
+            sums.admit(operation, provider, request_model, response_model, extra),
+            self.budgets.matching(*attribution, response_model, request_model)
+            if self.budgets is not None else (),
+        )
+        if len(self._shapes) >= _SHAPES_LIMIT:
+            self._shapes.clear()
+        self._shapes[kind] = shape
+        return shape

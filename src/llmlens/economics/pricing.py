@@ -22,7 +22,8 @@ _log = logging.getLogger(__name__)
 
 PRICES_FILE_ENV = "LLMLENS_PRICES_FILE"
 USER_FILE_SOURCE = "user-file"
-_NEVER = 1 << 62
+# "until" of a price that does not change with time
+NEVER_NS = 1 << 62
 # how long a price that changes with time (dated or time-of-day prices) is reused
 _RECHECK_NS = 60 * 1_000_000_000
 _CACHE_LIMIT = 4096
@@ -41,7 +42,7 @@ class PriceBook:
         self, prices_file: str | Path | None = None, *, clock: Callable[[], int] = time.time_ns,
     ) -> None:
         self._prices_file = prices_file
-        self._clock = clock
+        self.clock = clock
         self._lock = threading.Lock()
         self._cache: dict[tuple[str | None, str, str | None], _Cached] = {}
         self._loaded = False
@@ -52,18 +53,24 @@ class PriceBook:
     def price(
         self, provider: str | None, model: str, service_tier: str | None = None,
     ) -> Price | None:
-        now = self._clock()
+        return self.price_until(provider, model, service_tier)[0]
+
+    def price_until(
+        self, provider: str | None, model: str, service_tier: str | None = None,
+    ) -> tuple[Price | None, int]:
+        """The price, and until when (ns on :attr:`clock`) it holds."""
+        now = self.clock()
         key = (provider, model, service_tier)
         cached = self._cache.get(key)
         if cached is not None and now < cached.expires_ns:
-            return cached.price
+            return cached.price, cached.expires_ns
         with self._lock:
             self._load()
             price, expires = self._resolve(provider, model, service_tier, now)
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
             self._cache[key] = _Cached(price, expires)
-        return price
+        return price, expires
 
     # --- loading ---------------------------------------------------------------
 
@@ -121,9 +128,9 @@ class PriceBook:
         if user is not None:
             return user
         if self._library is None:
-            return None, _NEVER
+            return None, NEVER_NS
         price, dated = self._library.price(provider, model, now, service_tier)
-        return price, (now + _RECHECK_NS if dated else _NEVER)
+        return price, (now + _RECHECK_NS if dated else NEVER_NS)
 
     def _user_price(
         self, provider: str | None, model: str, service_tier: str | None, now: int,
@@ -137,13 +144,13 @@ class PriceBook:
             return None
         starts = [e.effective_ns for e in entries]
         index = bisect_right(starts, now)
-        next_start = starts[index] if index < len(starts) else _NEVER
+        next_start = starts[index] if index < len(starts) else NEVER_NS
         if index == 0:
             # every entry starts later: the library's price until the first one
             library = (
                 self._library.price(provider, model, now, service_tier) if self._library else None)
             if library is None or library[0] is None:
                 return None, next_start
-            return library[0], min(next_start, now + _RECHECK_NS if library[1] else _NEVER)
+            return library[0], min(next_start, now + _RECHECK_NS if library[1] else NEVER_NS)
         entry = entries[index - 1]
         return Price(entry.rates, USER_FILE_SOURCE, model, provider), next_start
