@@ -20,7 +20,7 @@ from opentelemetry.trace import NonRecordingSpan
 from llmlens.economics.budgets import BudgetTracker, Matched
 from llmlens.economics.context import current_attribution
 from llmlens.economics.pricing import NEVER_NS, PriceBook
-from llmlens.economics.rates import Cost, Rates
+from llmlens.economics.rates import Rates
 from llmlens.economics.span_attributes import add_span_attributes, attribute_getter
 from llmlens_semconv import hooks
 from llmlens_semconv import names as n
@@ -37,7 +37,7 @@ _UNPRICED = {n.LLMLENS_COST_UNPRICED: True}
 
 def _cost_of(
     rates: Rates, get: Callable[[str], Any], input_tokens: int, output_tokens: int,
-) -> Cost:
+) -> tuple[float, float, float]:
     # inline and positional (in the order of Rates.cost): keywords and _int
     # calls would double the time of this function
     cache_read = get(n.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS)
@@ -265,13 +265,12 @@ class CostRecorder:
             shape.sums.add(1, shape.attribute_set)
             usd = None
         else:
-            cost = _cost_of(rates, get, input_tokens, output_tokens)
-            usd = cost.total_usd
+            input_usd, output_usd, usd = _cost_of(rates, get, input_tokens, output_tokens)
             if span is not None:
                 add_span_attributes(span, {
                     n.LLMLENS_COST_USD: usd,
-                    n.LLMLENS_COST_INPUT_USD: cost.input_usd,
-                    n.LLMLENS_COST_OUTPUT_USD: cost.output_usd,
+                    n.LLMLENS_COST_INPUT_USD: input_usd,
+                    n.LLMLENS_COST_OUTPUT_USD: output_usd,
                 })
             shape.sums.add(usd, shape.attribute_set)
         if shape.budgets:

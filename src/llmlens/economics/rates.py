@@ -11,15 +11,8 @@ decomposes usage).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 PER_MILLION = 1_000_000.0
-
-
-class Cost(NamedTuple):
-    input_usd: float
-    output_usd: float
-    total_usd: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +48,9 @@ class Rates:
         audio_input: int = 0,
         audio_output: int = 0,
         image_input: int = 0,
-    ) -> Cost:
-        """The cost of one call's token counts (plain ints: this runs per span).
+    ) -> tuple[float, float, float]:
+        """USD for input, output and in total (with the per-request fee) of one
+        call's token counts (plain ints and a plain tuple: this runs per span).
         Each kind of token is written out rather than looped over: a loop over
         (count, rate) pairs takes twice as long."""
         r = self.for_input(input_tokens) if self.tiers else self
@@ -88,7 +82,7 @@ class Rates:
             out_usd += plain_out * r.output
         in_usd /= PER_MILLION
         out_usd /= PER_MILLION
-        return Cost(in_usd, out_usd, in_usd + out_usd + r.per_request)
+        return in_usd, out_usd, in_usd + out_usd + r.per_request
 
 
 @dataclass(frozen=True, slots=True)
