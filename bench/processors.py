@@ -2,8 +2,10 @@
 
 Prints CPU microseconds (process time, so other load on the machine counts
 less) per GenAI span: the whole emitter call with and without
-economics (the difference is what economics adds), and the attribution span
-processor and the cost hook measured alone. Run: ``python bench/processors.py``.
+economics (the difference is what economics adds), how much of that the
+attribution keys on the call's metric points take (economics on with and
+without them), and the attribution span processor and the cost hook measured
+alone. Run: ``python bench/processors.py``.
 """
 
 from __future__ import annotations
@@ -71,11 +73,12 @@ def attributed(run: Callable[[], None]) -> Callable[[], None]:
     return wrapped
 
 
-def switch(installed: Economics, on: bool) -> None:
-    """Economics on or off on the same providers (baseline without re-creating them)."""
+def switch(installed: Economics, on: bool, *, on_metrics: bool = True) -> None:
+    """Economics on or off on the same providers (baseline without re-creating
+    them); ``on_metrics=False``: on, but no attribution on the metric points."""
     installed.cost.enabled = on
     installed.attribution.enabled = on
-    if on:
+    if on and on_metrics:
         hooks.add_metric_attributes_hook(installed.metric_hook)
     else:
         hooks.remove_hook(installed.metric_hook)
@@ -88,13 +91,18 @@ def main() -> None:
     run = attributed(calls(emitter))
     run()  # the first priced call loads the prices
 
-    # interleaved, best of each: the machine's load shifts both alike
-    baseline = with_economics = float("inf")
+    # interleaved, best of each: the machine's load shifts all alike
+    baseline = with_economics = without_metric_attribution = float("inf")
     for _ in range(ROUNDS):
         switch(installed, False)
         baseline = min(baseline, us_per_span(run))
         switch(installed, True)
         with_economics = min(with_economics, us_per_span(run))
+        switch(installed, True, on_metrics=False)
+        without_metric_attribution = min(without_metric_attribution, us_per_span(run))
+    switch(installed, True)
+    metric_keys: list[str] = []
+    attributed(lambda: metric_keys.extend(installed.metric_hook() or ()))()
 
     span = tracer_provider.get_tracer("bench").start_span("chat gpt-4o")
     span.set_attributes({
@@ -131,6 +139,8 @@ def main() -> None:
     print(f"emitter call without economics  {baseline:7.2f} us/span")
     print(f"emitter call with economics     {with_economics:7.2f} us/span")
     print(f"added by economics              {with_economics - baseline:7.2f} us/span")
+    print(f"  attribution on metric points  {with_economics - without_metric_attribution:7.2f}"
+          f" us/span ({len(metric_keys)} keys on each point: {', '.join(metric_keys)})")
     print(f"  cost hook (cost+budgets)      {cost:7.2f} us/span")
     print(f"  attribution on_start          {attribution:7.2f} us/span")
     print(f"(machine speed: one SDK histogram record takes {one_record:.2f} us here)")
