@@ -17,7 +17,7 @@ from llmlens.economics.budget_spec import parse_inline
 from llmlens.economics.budgets import BudgetTracker
 from llmlens.economics.cost import RunningSums
 from llmlens.economics.span_attributes import add_span_attributes
-from llmlens_semconv import Usage
+from llmlens_semconv import Usage, hooks
 from llmlens_semconv import names as n
 
 USAGE = Usage(input_tokens=100, output_tokens=10)
@@ -203,3 +203,21 @@ def test_budgets_follow_the_attribution_of_each_call(install, emitter, telemetry
     usage = {o.attributes[n.LLMLENS_BUDGET_SCOPE]: o.value
              for o in economics.budgets.observe_usage()}
     assert usage == {"team:a": 220, "model:gpt-4o": 440}
+
+
+def test_a_list_among_the_metric_attributes_still_prices_and_counts(install, emitter, telemetry):
+    install()
+
+    def regions() -> dict[str, object]:
+        return {"app.regions": ["eu", "us"]}
+
+    hooks.add_metric_attributes_hook(regions)
+    try:
+        make_call(emitter, "gpt-4o", USAGE)
+        make_call(emitter, "gpt-4o", USAGE)
+    finally:
+        hooks.remove_hook(regions)
+    usd = telemetry.spans()[0].attributes[n.LLMLENS_COST_USD]
+    [point] = telemetry.metric_points(n.METRIC_COST)
+    assert point.value == pytest.approx(2 * usd)
+    assert tuple(point.attributes["app.regions"]) == ("eu", "us")

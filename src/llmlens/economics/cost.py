@@ -168,6 +168,10 @@ def _sums_of(meter: Meter) -> tuple[RunningSums, RunningSums]:
     return cost, unpriced
 
 
+def _hashable(items: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, Any], ...]:
+    return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in items)
+
+
 class _Shape:
     """What every call of one kind shares: its rates (None: unpriced) and until
     when they hold, the counter and attribute set it is summed under, and
@@ -250,7 +254,11 @@ class CostRecorder:
             # what budgets match on besides the models
             get(n.LLMLENS_TEAM), get(n.LLMLENS_TENANT), get(n.LLMLENS_FEATURE),
         )
-        shape = self._shapes.get(kind)
+        try:
+            shape = self._shapes.get(kind)
+        except TypeError:  # a list among the metric attributes: summed under its tuple
+            kind = (*kind[:5], _hashable(kind[5]), *kind[6:])
+            shape = self._shapes.get(kind)
         if shape is None or (
             shape.rates_until_ns != NEVER_NS and self.prices.clock() >= shape.rates_until_ns
         ):
