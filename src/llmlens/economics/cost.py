@@ -28,18 +28,15 @@ from llmlens_semconv import names as n
 _log = logging.getLogger(__name__)
 
 
-def _int(value: Any) -> int:
-    return value if type(value) is int else 0
-
-
 _UNPRICED = {n.LLMLENS_COST_UNPRICED: True}
 
 
 def _cost_of(
     rates: Rates, get: Callable[[str], Any], input_tokens: int, output_tokens: int,
 ) -> tuple[float, float, float]:
-    # inline and positional (in the order of Rates.cost): keywords and _int
-    # calls would double the time of this function
+    # a count that is not an int counts 0; checked inline and passed
+    # positionally (in the order of Rates.cost): a helper call per count and
+    # keywords would double the time of this function
     cache_read = get(n.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS)
     cache_write = get(n.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS)
     reasoning = get(n.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS)
@@ -264,8 +261,10 @@ class CostRecorder:
         ):
             shape = self._shape_of(kind)
 
-        input_tokens = _int(input_tokens)
-        output_tokens = _int(output_tokens)
+        if type(input_tokens) is not int:  # e.g. a float from a user's own attributes
+            input_tokens = 0
+        if type(output_tokens) is not int:
+            output_tokens = 0
         rates = shape.rates
         if rates is None:
             if span is not None:

@@ -20,8 +20,11 @@ from opentelemetry.attributes import BoundedAttributes
 def attribute_getter(span: Any) -> Callable[[str], Any] | None:
     """A fast ``get`` over the span's attributes (the plain dict's when the
     SDK has one, else the public view's)."""
-    raw = getattr(getattr(span, "_attributes", None), "_dict", None)
-    if isinstance(raw, dict):
+    try:
+        raw = span._attributes._dict
+    except AttributeError:  # another span class, or another SDK version
+        raw = None
+    if type(raw) is dict:
         return raw.get
     attributes = getattr(span, "attributes", None)
     return attributes.get if attributes else None
