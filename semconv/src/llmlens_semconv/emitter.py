@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from operator import attrgetter
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -64,6 +65,42 @@ def _kind_of(request: Request) -> SpanKind:
     return SpanKind.INTERNAL if request.operation in _INTERNAL_OPERATIONS else SpanKind.CLIENT
 
 
+def _reader_of(
+    fields: tuple[tuple[str, str], ...],
+) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]:
+    """The attribute keys of a field table, and a getter of all its fields
+    in one C call (a record sets a few of many)."""
+    return tuple(key for _, key in fields), attrgetter(*(name for name, _ in fields))
+
+
+# Request field -> span attribute, for the fields set on the span as they are
+_PARAMETER_FIELDS: tuple[tuple[str, str], ...] = (
+    ("max_tokens", n.GEN_AI_REQUEST_MAX_TOKENS),
+    ("temperature", n.GEN_AI_REQUEST_TEMPERATURE),
+    ("top_p", n.GEN_AI_REQUEST_TOP_P),
+    ("top_k", n.GEN_AI_REQUEST_TOP_K),
+    ("frequency_penalty", n.GEN_AI_REQUEST_FREQUENCY_PENALTY),
+    ("presence_penalty", n.GEN_AI_REQUEST_PRESENCE_PENALTY),
+    ("seed", n.GEN_AI_REQUEST_SEED),
+    ("output_type", n.GEN_AI_OUTPUT_TYPE),
+    ("reasoning_level", n.GEN_AI_REQUEST_REASONING_LEVEL),
+    ("previous_response_id", n.GEN_AI_REQUEST_PREVIOUS_RESPONSE_ID),
+    ("conversation_id", n.GEN_AI_CONVERSATION_ID),
+    ("tool_name", n.GEN_AI_TOOL_NAME),
+    ("tool_call_id", n.GEN_AI_TOOL_CALL_ID),
+    ("tool_description", n.GEN_AI_TOOL_DESCRIPTION),
+    ("tool_type", n.GEN_AI_TOOL_TYPE),
+    ("agent_name", n.GEN_AI_AGENT_NAME),
+    ("agent_id", n.GEN_AI_AGENT_ID),
+    ("agent_description", n.GEN_AI_AGENT_DESCRIPTION),
+    ("agent_version", n.GEN_AI_AGENT_VERSION),
+    ("workflow_name", n.GEN_AI_WORKFLOW_NAME),
+    ("data_source_id", n.GEN_AI_DATA_SOURCE_ID),
+    ("retrieval_top_k", n.GEN_AI_RETRIEVAL_TOP_K),
+)
+_PARAMETER_KEYS, _parameter_values = _reader_of(_PARAMETER_FIELDS)
+
+
 def _start_attributes(request: Request) -> dict[str, Any]:
     """Request fields as span attributes (set at start: sampling sees them and
     a failed call keeps them)."""
@@ -80,30 +117,7 @@ def _start_attributes(request: Request) -> dict[str, Any]:
             a[n.SERVER_PORT] = request.server_port
     if request.stream:
         a[n.GEN_AI_REQUEST_STREAM] = True
-    for value, key in (
-        (request.max_tokens, n.GEN_AI_REQUEST_MAX_TOKENS),
-        (request.temperature, n.GEN_AI_REQUEST_TEMPERATURE),
-        (request.top_p, n.GEN_AI_REQUEST_TOP_P),
-        (request.top_k, n.GEN_AI_REQUEST_TOP_K),
-        (request.frequency_penalty, n.GEN_AI_REQUEST_FREQUENCY_PENALTY),
-        (request.presence_penalty, n.GEN_AI_REQUEST_PRESENCE_PENALTY),
-        (request.seed, n.GEN_AI_REQUEST_SEED),
-        (request.output_type, n.GEN_AI_OUTPUT_TYPE),
-        (request.reasoning_level, n.GEN_AI_REQUEST_REASONING_LEVEL),
-        (request.previous_response_id, n.GEN_AI_REQUEST_PREVIOUS_RESPONSE_ID),
-        (request.conversation_id, n.GEN_AI_CONVERSATION_ID),
-        (request.tool_name, n.GEN_AI_TOOL_NAME),
-        (request.tool_call_id, n.GEN_AI_TOOL_CALL_ID),
-        (request.tool_description, n.GEN_AI_TOOL_DESCRIPTION),
-        (request.tool_type, n.GEN_AI_TOOL_TYPE),
-        (request.agent_name, n.GEN_AI_AGENT_NAME),
-        (request.agent_id, n.GEN_AI_AGENT_ID),
-        (request.agent_description, n.GEN_AI_AGENT_DESCRIPTION),
-        (request.agent_version, n.GEN_AI_AGENT_VERSION),
-        (request.workflow_name, n.GEN_AI_WORKFLOW_NAME),
-        (request.data_source_id, n.GEN_AI_DATA_SOURCE_ID),
-        (request.retrieval_top_k, n.GEN_AI_RETRIEVAL_TOP_K),
-    ):
+    for key, value in zip(_PARAMETER_KEYS, _parameter_values(request), strict=True):
         if value is not None:
             a[key] = value
     if request.choice_count is not None and request.choice_count != 1:
@@ -135,13 +149,14 @@ def _metric_attributes(request: Request) -> dict[str, Any]:
         a[n.GEN_AI_AGENT_NAME] = request.agent_name
     elif request.operation == n.OP_INVOKE_WORKFLOW and request.workflow_name:
         a[n.GEN_AI_WORKFLOW_NAME] = request.workflow_name
-    extra = hooks.metric_attributes()
-    if extra:
-        a.update(extra)
+    if hooks.metric_attribute_hooks:
+        extra = hooks.metric_attributes()
+        if extra:
+            a.update(extra)
     return a
 
 
-# Usage field -> attribute, walked once per call (a table, not a tuple rebuilt per call)
+# Usage field -> attribute
 _USAGE_FIELDS: tuple[tuple[str, str], ...] = (
     ("input_tokens", n.GEN_AI_USAGE_INPUT_TOKENS),
     ("output_tokens", n.GEN_AI_USAGE_OUTPUT_TOKENS),
@@ -152,11 +167,11 @@ _USAGE_FIELDS: tuple[tuple[str, str], ...] = (
     ("audio_output_tokens", n.GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS),
     ("image_input_tokens", n.GEN_AI_USAGE_IMAGE_INPUT_TOKENS),
 )
+_USAGE_KEYS, _usage_values = _reader_of(_USAGE_FIELDS)
 
 
 def _usage_attributes(usage: Usage, into: dict[str, Any]) -> None:
-    for name, key in _USAGE_FIELDS:
-        value = getattr(usage, name)
+    for key, value in zip(_USAGE_KEYS, _usage_values(usage), strict=True):
         if value is not None:
             into[key] = int(value)
 
@@ -280,9 +295,10 @@ class Call:
                     outer._delegated = True
                     self._outer = outer
             attributes = _start_attributes(request)
-            extra = hooks.span_start_attributes(request)
-            if extra:
-                attributes.update(extra)
+            if hooks.span_start_hooks:
+                extra = hooks.span_start_attributes(request)
+                if extra:
+                    attributes.update(extra)
             self.span = emitter.tracer.start_span(
                 span_name_of(request), context=parent, kind=_kind_of(request),
                 attributes=attributes,
@@ -450,7 +466,7 @@ class Call:
 
         if content.on_event and details and request.operation is not None:
             self._emit_details_event(span, attrs, details)
-        if recording:
+        if recording and hooks.span_ending_hooks:
             hooks.span_ending(span)
         span.end()
 
@@ -477,7 +493,8 @@ class Call:
             elif intervals and emitter.chunk_metric == CHUNK_METRIC_PER_STREAM:
                 emitter.time_per_output_chunk.record(
                     sum(intervals) / len(intervals), metric_attrs)
-        hooks.call_ended(self, response, error_type)
+        if hooks.call_ended_hooks:
+            hooks.call_ended(self, response, error_type)
 
     def _emit_details_event(
         self, span: trace.Span, attrs: dict[str, Any], details: dict[str, Any],

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from llmlens_openai import content
 from llmlens_openai.provider import endpoint_of
-from llmlens_openai.values import arg, as_float, as_int, as_str, field, given_only
+from llmlens_openai.values import arg, as_float, as_int, as_str, field, given
 from llmlens_semconv import Request
 from llmlens_semconv import names as n
 
@@ -67,28 +68,41 @@ def _service_tier_extra(kwargs: dict[str, Any], api_type: str | None) -> dict[st
     return extra
 
 
+# chat argument -> (Request field, conversion, whether it replaces a value
+# already set): read by walking the arguments given, a few of the many a call
+# could pass. max_completion_tokens wins over the deprecated max_tokens.
+_CHAT_ARGUMENTS: dict[str, tuple[str, Callable[[Any], Any], bool]] = {
+    "temperature": ("temperature", as_float, True),
+    "top_p": ("top_p", as_float, True),
+    "frequency_penalty": ("frequency_penalty", as_float, True),
+    "presence_penalty": ("presence_penalty", as_float, True),
+    "seed": ("seed", as_int, True),
+    "n": ("choice_count", as_int, True),
+    "max_completion_tokens": ("max_tokens", as_int, True),
+    "max_tokens": ("max_tokens", as_int, False),
+    "stop": ("stop_sequences", _stop_sequences, True),
+    "response_format": ("output_type", _output_type, True),
+    "reasoning_effort": ("reasoning_level", as_str, True),
+}
+
+
 def chat_request(resource: Any, kwargs: dict[str, Any], capture: bool) -> Request:
-    # only the arguments given (a call passes a few of the many it could)
-    kwargs = given_only(kwargs)
-    req = _base(CHAT, resource, kwargs, bool(kwargs.get("stream")))
-    req.max_tokens = as_int(kwargs.get("max_completion_tokens")) or as_int(
-        kwargs.get("max_tokens"))
-    req.temperature = as_float(kwargs.get("temperature"))
-    req.top_p = as_float(kwargs.get("top_p"))
-    req.frequency_penalty = as_float(kwargs.get("frequency_penalty"))
-    req.presence_penalty = as_float(kwargs.get("presence_penalty"))
-    req.stop_sequences = _stop_sequences(kwargs.get("stop"))
-    req.seed = as_int(kwargs.get("seed"))
-    req.choice_count = as_int(kwargs.get("n"))
-    req.output_type = _output_type(kwargs.get("response_format"))
-    req.reasoning_level = as_str(kwargs.get("reasoning_effort"))
+    req = _base(CHAT, resource, kwargs, bool(arg(kwargs, "stream")))
+    for name, value in kwargs.items():
+        spec = _CHAT_ARGUMENTS.get(name)
+        if spec is None or not given(value):
+            continue
+        slot, convert, replaces = spec
+        converted = convert(value)
+        if converted is not None and (replaces or getattr(req, slot) is None):
+            setattr(req, slot, converted)
     req.extra = _service_tier_extra(kwargs, n.OPENAI_API_TYPE_CHAT_COMPLETIONS)
-    tools = kwargs.get("tools")
+    tools = arg(kwargs, "tools")
     if tools:
         req.tool_definitions = content.tool_definitions(tools, detailed=capture)
     if capture:
         req.system_instructions, req.input_messages = content.chat_inputs(
-            kwargs.get("messages"))
+            arg(kwargs, "messages"))
     return req
 
 

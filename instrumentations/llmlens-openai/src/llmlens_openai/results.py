@@ -6,17 +6,18 @@ from typing import Any
 
 from llmlens_openai import content
 from llmlens_openai.requests import CHAT, COMPLETIONS, EMBEDDINGS, RESPONSES
-from llmlens_openai.values import as_int, as_str, field
+from llmlens_openai.values import as_int, as_str, field, fields_of
 from llmlens_semconv import Response, Usage, parts
 from llmlens_semconv import names as n
 
 
 def openai_extra(obj: Any) -> dict[str, Any] | None:
+    fields = fields_of(obj)
     extra: dict[str, Any] = {}
-    tier = as_str(field(obj, "service_tier"))
+    tier = as_str(fields.get("service_tier"))
     if tier:
         extra[n.OPENAI_RESPONSE_SERVICE_TIER] = tier
-    fingerprint = as_str(field(obj, "system_fingerprint"))
+    fingerprint = as_str(fields.get("system_fingerprint"))
     if fingerprint:
         extra[n.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = fingerprint
     return extra or None
@@ -26,15 +27,16 @@ def chat_usage(usage: Any) -> Usage | None:
     """Usage of chat completions, legacy completions and embeddings."""
     if usage is None:
         return None
-    prompt_details = field(usage, "prompt_tokens_details")
-    completion_details = field(usage, "completion_tokens_details")
+    fields = fields_of(usage)
+    prompt_details = fields_of(fields.get("prompt_tokens_details"))
+    completion_details = fields_of(fields.get("completion_tokens_details"))
     return Usage(
-        input_tokens=as_int(field(usage, "prompt_tokens")),
-        output_tokens=as_int(field(usage, "completion_tokens")),
-        cache_read_input_tokens=as_int(field(prompt_details, "cached_tokens")),
-        reasoning_output_tokens=as_int(field(completion_details, "reasoning_tokens")),
-        audio_input_tokens=as_int(field(prompt_details, "audio_tokens")),
-        audio_output_tokens=as_int(field(completion_details, "audio_tokens")),
+        input_tokens=as_int(fields.get("prompt_tokens")),
+        output_tokens=as_int(fields.get("completion_tokens")),
+        cache_read_input_tokens=as_int(prompt_details.get("cached_tokens")),
+        reasoning_output_tokens=as_int(completion_details.get("reasoning_tokens")),
+        audio_input_tokens=as_int(prompt_details.get("audio_tokens")),
+        audio_output_tokens=as_int(completion_details.get("audio_tokens")),
     )
 
 
@@ -54,13 +56,15 @@ def responses_usage(usage: Any) -> Usage | None:
 def _choices_response(result: Any) -> tuple[Any, Response]:
     """What chat and legacy completions share: id, model, one finish reason
     per choice, usage and the OpenAI extras."""
-    choices = field(result, "choices") or ()
-    reasons = [as_str(field(c, "finish_reason")) or n.FINISH_REASON_ERROR for c in choices]
+    fields = fields_of(result)
+    choices = fields.get("choices") or ()
+    reasons = [as_str(fields_of(c).get("finish_reason")) or n.FINISH_REASON_ERROR
+               for c in choices]
     response = Response(
-        id=field(result, "id"),
-        model=field(result, "model"),
+        id=fields.get("id"),
+        model=fields.get("model"),
         finish_reasons=reasons or None,
-        usage=chat_usage(field(result, "usage")),
+        usage=chat_usage(fields.get("usage")),
         extra=openai_extra(result),
     )
     return choices, response

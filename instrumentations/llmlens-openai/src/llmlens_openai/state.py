@@ -37,6 +37,8 @@ class SdkTypes:
     legacy_response: type = _Never
     api_response: type = _Never
     async_api_response: type = _Never
+    # the three above together: one isinstance for the common case of none
+    response_wrappers: tuple[type, ...] = (_Never,)
 
     @classmethod
     def load(cls) -> SdkTypes:
@@ -67,6 +69,8 @@ class SdkTypes:
             types.api_response, types.async_api_response = APIResponse, AsyncAPIResponse
         except ImportError:
             pass
+        types.response_wrappers = (
+            types.legacy_response, types.api_response, types.async_api_response)
         return types
 
 

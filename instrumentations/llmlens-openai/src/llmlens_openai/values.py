@@ -3,7 +3,8 @@ pydantic models, plain dicts, or the SDK's "not given" sentinels."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from types import MappingProxyType
 from typing import Any
 
 # The SDK's sentinels for an argument left out (``NOT_GIVEN``, ``omit``).
@@ -12,11 +13,6 @@ _SENTINEL_TYPES = frozenset({"NotGiven", "Omit"})
 
 def given(value: Any) -> bool:
     return value is not None and type(value).__name__ not in _SENTINEL_TYPES
-
-
-def given_only(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The keyword arguments that are given (sentinels and None left out)."""
-    return {k: v for k, v in kwargs.items() if given(v)}
 
 
 def arg(kwargs: dict[str, Any], name: str) -> Any:
@@ -36,11 +32,28 @@ def field(obj: Any, name: str) -> Any:
     return None
 
 
+_NO_FIELDS: Mapping[str, Any] = MappingProxyType({})
+
+
+def fields_of(obj: Any) -> Mapping[str, Any]:
+    """The fields of an SDK response model (or a dict) as a mapping: one
+    ``.get`` per field read instead of a helper call. Response models never
+    hold the request sentinels, so nothing is filtered."""
+    if obj is None:
+        return _NO_FIELDS
+    if isinstance(obj, dict):
+        return obj
+    # pydantic (v1 and v2) keeps field values in the instance __dict__
+    fields = getattr(obj, "__dict__", None)
+    return fields if fields is not None else _NO_FIELDS
+
+
 def as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
+    if type(value) is int:
         return value
+    # bool is an int subclass, and no count
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
     return None
 
 
@@ -53,7 +66,7 @@ def as_float(value: Any) -> float | None:
 
 
 def as_str(value: Any) -> str | None:
-    if isinstance(value, str):
+    if type(value) is str or isinstance(value, str):
         return value
     # enums of the SDK (some versions use them for finish reasons, tiers)
     inner = getattr(value, "value", None)

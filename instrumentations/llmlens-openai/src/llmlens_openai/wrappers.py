@@ -73,6 +73,8 @@ def _settle(state: State, kind: str, started: _Started, result: Any) -> Any:
         sdk = state.sdk
         capture = state.emitter.content.enabled
         hide = started.hide_usage_chunk
+        if not isinstance(result, sdk.response_wrappers):
+            return _settle_parsed(kind, call, result, capture, hide, sdk)
 
         def settle_parsed(call: Call, parsed: Any) -> Any:
             return _settle_parsed(kind, call, parsed, capture, hide, sdk)
@@ -91,9 +93,7 @@ def _settle(state: State, kind: str, started: _Started, result: Any) -> Any:
             return result
         if isinstance(result, sdk.api_response):
             return StreamedResponseProxy(result, call, settle_parsed)
-        if isinstance(result, sdk.async_api_response):
-            return AsyncStreamedResponseProxy(result, call, settle_parsed)
-        return settle_parsed(call, result)
+        return AsyncStreamedResponseProxy(result, call, settle_parsed)
     except Exception:  # noqa: BLE001 - fail open
         log_once(_log, f"openai.{kind}.settle")
         call.finish()
