@@ -78,7 +78,7 @@ def switch(installed: Economics, on: bool, *, on_metrics: bool = True) -> None:
     them); ``on_metrics=False``: on, but no attribution on the metric points."""
     installed.cost.enabled = on
     installed.attribution.enabled = on
-    if on and on_metrics:
+    if on and on_metrics and installed.metric_keys:  # as install() does
         hooks.add_metric_attributes_hook(installed.metric_hook)
     else:
         hooks.remove_hook(installed.metric_hook)

@@ -17,7 +17,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 import llmlens
 from llmlens.economics import attribute, current_attribution
 from llmlens.economics.attribution import DEFAULT_METRIC_KEYS, parse_metric_keys
-from llmlens_semconv import Request, Response, Usage
+from llmlens_semconv import Request, Response, Usage, hooks
 from llmlens_semconv import names as n
 
 USAGE = Usage(input_tokens=100, output_tokens=10)
@@ -163,6 +163,7 @@ def test_metric_allow_list_can_be_empty(install, emitter, telemetry):
     install(metric_attributes="none")
     with attribute(team="search"):
         make_call(emitter, "gpt-4o", USAGE)
+        assert hooks.metric_attributes() is None  # no hook left to call per point
     points = telemetry.metric_points(n.METRIC_COST)
     assert points
     assert all(n.LLMLENS_TEAM not in p.attributes for p in points)

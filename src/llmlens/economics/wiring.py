@@ -76,7 +76,8 @@ def install(
                     metric_attributes if metric_attributes is not None
                     else os.environ.get(METRIC_ATTRIBUTES_ENV),
                 )
-                hooks.add_metric_attributes_hook(_installed.metric_hook)
+                if _installed.metric_keys:  # else the hook would only cost time
+                    hooks.add_metric_attributes_hook(_installed.metric_hook)
                 hooks.add_span_ending_hook(_installed.cost.on_span_ending)
                 hooks.add_span_start_hook(_installed.warm_up_hook)
                 hooks.add_call_ended_hook(_installed.cost.on_call_ended)
