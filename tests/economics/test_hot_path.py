@@ -221,3 +221,13 @@ def test_a_list_among_the_metric_attributes_still_prices_and_counts(install, emi
     [point] = telemetry.metric_points(n.METRIC_COST)
     assert point.value == pytest.approx(2 * usd)
     assert tuple(point.attributes["app.regions"]) == ("eu", "us")
+
+
+def test_attribution_without_the_apis_baggage_key_reads_baggage_uncached(monkeypatch):
+    monkeypatch.setattr(context, "_BAGGAGE_KEY", None)
+    monkeypatch.setattr(context, "_cache", {})
+    ctx = baggage.set_baggage(n.LLMLENS_TEAM, "a")
+    assert current_attribution(ctx) == {n.LLMLENS_TEAM: "a"}
+    assert current_attribution(baggage.set_baggage(n.LLMLENS_TEAM, "b", ctx)) == {
+        n.LLMLENS_TEAM: "b"}
+    assert context._cache == {}
