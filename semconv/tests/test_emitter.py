@@ -118,6 +118,22 @@ def test_token_usage_metric_per_type(emitter: Emitter, telemetry: Telemetry) -> 
     assert tuple(by_type["input"].explicit_bounds) == n.TOKEN_BUCKETS
 
 
+def test_zero_counts_kept_except_per_modality_subsets(
+    emitter: Emitter, telemetry: Telemetry,
+) -> None:
+    usage = Usage(input_tokens=10, output_tokens=0, cache_read_input_tokens=0,
+                  reasoning_output_tokens=0, audio_input_tokens=0, audio_output_tokens=3,
+                  image_input_tokens=0)
+    emitter.start(Request(**CHAT)).finish(Response(model="m", usage=usage))
+    a = telemetry.span().attributes
+    assert a[n.GEN_AI_USAGE_OUTPUT_TOKENS] == 0
+    assert a[n.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] == 0
+    assert a[n.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] == 0
+    assert a[n.GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS] == 3
+    assert n.GEN_AI_USAGE_AUDIO_INPUT_TOKENS not in a
+    assert n.GEN_AI_USAGE_IMAGE_INPUT_TOKENS not in a
+
+
 def test_duration_uses_advisory_buckets(emitter: Emitter, telemetry: Telemetry) -> None:
     emitter.start(Request(**CHAT)).finish(chat_response())
     (point,) = telemetry.metric_points(n.METRIC_OPERATION_DURATION)

@@ -170,9 +170,17 @@ _USAGE_FIELDS: tuple[tuple[str, str], ...] = (
 _USAGE_KEYS, _usage_values = _reader_of(_USAGE_FIELDS)
 
 
+# per-modality subsets: a text call's "0 audio tokens" says nothing (the
+# input, output, cache and reasoning counts keep their zeros)
+_SUBSET_KEYS = frozenset({
+    n.GEN_AI_USAGE_AUDIO_INPUT_TOKENS, n.GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS,
+    n.GEN_AI_USAGE_IMAGE_INPUT_TOKENS,
+})
+
+
 def _usage_attributes(usage: Usage, into: dict[str, Any]) -> None:
     for key, value in zip(_USAGE_KEYS, _usage_values(usage), strict=True):
-        if value is not None:
+        if value is not None and (value or key not in _SUBSET_KEYS):
             into[key] = int(value)
 
 

@@ -3,7 +3,8 @@ finish reasons, error types and the provider of a client."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import weakref
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from opentelemetry.trace import SpanKind
@@ -11,6 +12,7 @@ from opentelemetry.trace import SpanKind
 from llmlens_anthropic import content as c
 from llmlens_semconv import Request, Response, Usage, names, parts
 from llmlens_semconv.errors import error_type_of
+from llmlens_semconv.fields import fields_of
 
 _OUTPUT_TYPE_JSON = "json"
 _ROLE_ASSISTANT = "assistant"
@@ -44,7 +46,27 @@ def provider_of(client: Any) -> str:
     return provider
 
 
+# client -> (its stored base URL object, (host, port)): read once per client,
+# again only when the client's base URL is replaced (the SDK's public
+# ``base_url`` property costs more than the rest of a request's mapping)
+_servers: weakref.WeakKeyDictionary[Any, tuple[Any, tuple[str | None, int | None]]] = (
+    weakref.WeakKeyDictionary())
+
+
 def _server_of(client: Any) -> tuple[str | None, int | None]:
+    stored = getattr(client, "_base_url", None)
+    try:
+        known = _servers.get(client)
+    except TypeError:  # not weak-referenceable
+        return _read_server(client)
+    if known is not None and stored is not None and known[0] is stored:
+        return known[1]
+    server = _read_server(client)
+    _servers[client] = (stored, server)
+    return server
+
+
+def _read_server(client: Any) -> tuple[str | None, int | None]:
     url = getattr(client, "base_url", None)
     host = getattr(url, "host", None)
     if not host:
@@ -83,25 +105,26 @@ def _conversation_id(client: Any) -> str | None:
     return None
 
 
-def _output_type(kwargs: Mapping[str, Any]) -> str | None:
-    output_format = kwargs.get("output_format")
+def _output_type(output_format: Any, output_config: Any) -> str | None:
     if isinstance(output_format, type):
         return _OUTPUT_TYPE_JSON
-    for fmt in (c.field(kwargs.get("output_config"), "format"), output_format):
+    for fmt in (fields_of(output_config).get("format"), output_format):
         if isinstance(fmt, Mapping) and fmt.get("type") == "json_schema":
             return _OUTPUT_TYPE_JSON
     return None
 
 
-def _sampling(kwargs: Mapping[str, Any], name: str) -> Any:
-    """A sampling parameter: a keyword of older SDKs, ``extra_body`` in newer
-    ones that dropped it from the signature."""
-    value = kwargs.get(name)
-    if value is None:
-        extra = kwargs.get("extra_body")
-        if isinstance(extra, Mapping):
-            value = extra.get(name)
-    return value
+# messages argument -> (Request field, conversion), read by walking the
+# arguments given (a call passes a few of the many it could)
+_CHAT_ARGUMENTS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "max_tokens": ("max_tokens", _int),
+    "temperature": ("temperature", _number),
+    "top_p": ("top_p", _number),
+    "top_k": ("top_k", _int),
+    "stop_sequences": ("stop_sequences", _strings),
+}
+# sampling parameters newer SDKs dropped from the signature: in extra_body
+_SAMPLING_ARGUMENTS = ("temperature", "top_p", "top_k")
 
 
 def chat_request(
@@ -116,15 +139,24 @@ def chat_request(
         server_address=address,
         server_port=port,
         stream=stream,
-        max_tokens=_int(kwargs.get("max_tokens")),
-        temperature=_number(_sampling(kwargs, "temperature")),
-        top_p=_number(_sampling(kwargs, "top_p")),
-        top_k=_int(_sampling(kwargs, "top_k")),
-        stop_sequences=_strings(kwargs.get("stop_sequences")),
-        output_type=_output_type(kwargs),
-        reasoning_level=_str(c.field(kwargs.get("output_config"), "effort")),
         conversation_id=_conversation_id(client),
     )
+    for name, value in kwargs.items():
+        spec = _CHAT_ARGUMENTS.get(name)
+        if spec is not None:
+            converted = spec[1](value)
+            if converted is not None:
+                setattr(request, spec[0], converted)
+    extra_body = kwargs.get("extra_body")
+    if isinstance(extra_body, Mapping):
+        for name in _SAMPLING_ARGUMENTS:
+            slot, convert = _CHAT_ARGUMENTS[name]
+            if getattr(request, slot) is None:
+                setattr(request, slot, convert(extra_body.get(name)))
+    output_format, output_config = kwargs.get("output_format"), kwargs.get("output_config")
+    if output_format is not None or output_config is not None:
+        request.output_type = _output_type(output_format, output_config)
+        request.reasoning_level = _str(fields_of(output_config).get("effort"))
     tools = kwargs.get("tools")
     if tools:
         request.tool_definitions = c.tool_definitions(tools, with_details=capture)
@@ -153,13 +185,15 @@ def usage_of(usage: Any) -> Usage | None:
     """API usage as billed: input includes cache reads and cache writes."""
     if usage is None:
         return None
-    input_tokens = _int(c.field(usage, "input_tokens"))
-    output_tokens = _int(c.field(usage, "output_tokens"))
-    cache_read = _int(c.field(usage, "cache_read_input_tokens"))
-    cache_write = _int(c.field(usage, "cache_creation_input_tokens"))
-    details = c.field(usage, "output_tokens_details")
-    reasoning = _int(c.field(details, "thinking_tokens")) if details is not None else None
-    return make_usage(input_tokens, output_tokens, cache_read, cache_write, reasoning)
+    fields = fields_of(usage)
+    details = fields.get("output_tokens_details")
+    return make_usage(
+        _int(fields.get("input_tokens")),
+        _int(fields.get("output_tokens")),
+        _int(fields.get("cache_read_input_tokens")),
+        _int(fields.get("cache_creation_input_tokens")),
+        _int(fields_of(details).get("thinking_tokens")) if details is not None else None,
+    )
 
 
 def make_usage(
@@ -193,15 +227,16 @@ def output_message(blocks: Any, finish_reason: str | None) -> dict[str, Any]:
 
 def message_response(message: Any, *, capture: bool) -> Response:
     """The record of a returned ``Message`` (a model or its JSON body)."""
-    finish = finish_reason_of(c.field(message, "stop_reason"))
+    fields = fields_of(message)
+    finish = finish_reason_of(fields.get("stop_reason"))
     response = Response(
-        id=_str(c.field(message, "id")),
-        model=_str(c.field(message, "model")),
+        id=_str(fields.get("id")),
+        model=_str(fields.get("model")),
         finish_reasons=[finish] if finish else None,
-        usage=usage_of(c.field(message, "usage")),
+        usage=usage_of(fields.get("usage")),
     )
     if capture:
-        response.output_messages = [output_message(c.field(message, "content"), finish)]
+        response.output_messages = [output_message(fields.get("content"), finish)]
     return response
 
 

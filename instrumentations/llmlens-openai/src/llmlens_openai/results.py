@@ -6,9 +6,10 @@ from typing import Any
 
 from llmlens_openai import content
 from llmlens_openai.requests import CHAT, COMPLETIONS, EMBEDDINGS, RESPONSES
-from llmlens_openai.values import as_int, as_str, field, fields_of
+from llmlens_openai.values import as_int, as_str, field
 from llmlens_semconv import Response, Usage, parts
 from llmlens_semconv import names as n
+from llmlens_semconv.fields import fields_of
 
 
 def openai_extra(obj: Any) -> dict[str, Any] | None:

@@ -3,8 +3,7 @@ pydantic models, plain dicts, or the SDK's "not given" sentinels."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from types import MappingProxyType
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 # The SDK's sentinels for an argument left out (``NOT_GIVEN``, ``omit``).
@@ -30,22 +29,6 @@ def field(obj: Any, name: str) -> Any:
     if value is None or type(value).__name__ not in _SENTINEL_TYPES:
         return value
     return None
-
-
-_NO_FIELDS: Mapping[str, Any] = MappingProxyType({})
-
-
-def fields_of(obj: Any) -> Mapping[str, Any]:
-    """The fields of an SDK response model (or a dict) as a mapping: one
-    ``.get`` per field read instead of a helper call. Response models never
-    hold the request sentinels, so nothing is filtered."""
-    if obj is None:
-        return _NO_FIELDS
-    if isinstance(obj, dict):
-        return obj
-    # pydantic (v1 and v2) keeps field values in the instance __dict__
-    fields = getattr(obj, "__dict__", None)
-    return fields if fields is not None else _NO_FIELDS
 
 
 def as_int(value: Any) -> int | None:
