@@ -34,6 +34,9 @@ _log = logging.getLogger(__name__)
 # Context entry naming the framework-level inference call (LangChain,
 # LlamaIndex) that is running, so a provider call beneath it takes the usage.
 _FRAMEWORK_CALL_KEY = otel_context.create_key("llmlens.framework_inference_call")
+# set once a framework call put itself in a context: until then no provider
+# call can be beneath one, and the context lookup is skipped
+_framework_contexts = False
 
 _INTERNAL_OPERATIONS = frozenset({n.OP_EXECUTE_TOOL, n.OP_INVOKE_WORKFLOW, n.OP_INVOKE_AGENT})
 _USAGE_OPERATIONS = n.INFERENCE_OPERATIONS | {n.OP_EMBEDDINGS, n.OP_INVOKE_AGENT}
@@ -294,7 +297,7 @@ class Call:
         # the framework call this provider call took the usage from, if any
         self._outer: Call | None = None
         try:
-            if not request.framework and (
+            if _framework_contexts and not request.framework and (
                 request.operation in n.INFERENCE_OPERATIONS
                 or request.operation == n.OP_EMBEDDINGS
             ):
@@ -334,8 +337,10 @@ class Call:
 
     def context(self, parent: otel_context.Context | None = None) -> otel_context.Context:
         """A context with this call's span current (for children)."""
+        global _framework_contexts
         ctx = trace.set_span_in_context(self.span, parent)
         if self.request.framework:
+            _framework_contexts = True
             ctx = otel_context.set_value(_FRAMEWORK_CALL_KEY, self, ctx)
         return ctx
 
