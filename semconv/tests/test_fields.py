@@ -46,3 +46,14 @@ def test_nothing_to_read_gives_an_empty_mapping() -> None:
     assert fields_of(None).get("id") is None
     assert fields_of(42).get("id") is None
     assert fields_of(object()).get("id") is None
+
+
+def test_many_types_are_still_read_right() -> None:
+    # more types than are remembered: the ones past the limit are checked each time
+    for i in range(300):
+        mapping_type = type(f"M{i}", (ReadOnly,), {})
+        record_type = type(f"R{i}", (), {})
+        record = record_type()
+        record.id = f"r{i}"
+        assert fields_of(mapping_type({"id": f"m{i}"})).get("id") == f"m{i}"
+        assert fields_of(record).get("id") == f"r{i}"

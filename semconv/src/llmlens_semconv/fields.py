@@ -11,14 +11,24 @@ from typing import Any
 _NO_FIELDS: Mapping[str, Any] = MappingProxyType({})
 
 
+# type -> whether it is a Mapping: the ABC check costs more than the rest of
+# a read, and a process meets few types (bounded all the same)
+_is_mapping: dict[type, bool] = {}
+_TYPES_REMEMBERED = 256
+
+
 def fields_of(obj: Any) -> Mapping[str, Any]:
     """The fields of a model or a mapping; an empty mapping for None or for
     an object without fields."""
     if obj is None:
         return _NO_FIELDS
-    if isinstance(obj, dict):
-        return obj
-    if isinstance(obj, Mapping):
+    cls = type(obj)
+    is_mapping = _is_mapping.get(cls)
+    if is_mapping is None:
+        is_mapping = isinstance(obj, Mapping)
+        if len(_is_mapping) < _TYPES_REMEMBERED:
+            _is_mapping[cls] = is_mapping
+    if is_mapping:
         return obj
     # pydantic (v1 and v2) keeps field values in the instance __dict__
     fields = getattr(obj, "__dict__", None)
