@@ -220,6 +220,7 @@ def same_attributes_floor(worker: Any, canned: Any, current: bool = False,
     [duration_attrs] = points[n.METRIC_OPERATION_DURATION]
     token_attrs = points[n.METRIC_TOKEN_USAGE]
 
+    no_span = trace.set_span_in_context(trace.INVALID_SPAN, otel_context.Context())
     tracer = worker.tracer_provider.get_tracer("floor-same")
     meter = worker.meter_provider.get_meter("floor-same")
     duration = meter.create_histogram(n.METRIC_OPERATION_DURATION, unit="s")
@@ -239,9 +240,10 @@ def same_attributes_floor(worker: Any, canned: Any, current: bool = False,
             canned.openai_create(**OPENAI_CALL)
         live.set_attributes(end_attrs)
         live.end()
-        duration.record(time.perf_counter() - t0, duration_attrs)
+        duration.record(time.perf_counter() - t0, duration_attrs,
+                        context=trace.set_span_in_context(live))
         for attrs in token_attrs:
-            tokens.record(25, attrs)
+            tokens.record(25, attrs, context=no_span)
 
     return go
 

@@ -226,10 +226,12 @@ def install_floor(tracer_provider: Any, meter_provider: Any) -> None:
     """The same span and metric points as llmlens, precomputed, no extraction."""
     import anthropic.resources.messages as am
     import openai.resources.chat.completions as oc
+    from opentelemetry import context, trace
     from opentelemetry.trace import SpanKind
 
     from llmlens_semconv import names as n
 
+    no_span = trace.set_span_in_context(trace.INVALID_SPAN, context.Context())
     tracer = tracer_provider.get_tracer("floor")
     meter = meter_provider.get_meter("floor")
     duration = meter.create_histogram(
@@ -254,9 +256,12 @@ def install_floor(tracer_provider: Any, meter_provider: Any) -> None:
         def finish(span: Any, t0: float) -> None:
             span.set_attributes(end_attrs)
             span.end()
-            duration.record(time.perf_counter() - t0, metric_attrs)
-            tokens.record(25, input_attrs)
-            tokens.record(8, output_attrs)
+            # the duration point's exemplar links the span, as llmlens' does;
+            # the token points offer none
+            duration.record(time.perf_counter() - t0, metric_attrs,
+                            context=trace.set_span_in_context(span))
+            tokens.record(25, input_attrs, context=no_span)
+            tokens.record(8, output_attrs, context=no_span)
 
         def create(self: Any, *args: Any, **kwargs: Any) -> Any:
             span = tracer.start_span(name, kind=SpanKind.CLIENT, attributes=start_attrs)

@@ -38,6 +38,10 @@ _FRAMEWORK_CALL_KEY = otel_context.create_key("llmlens.framework_inference_call"
 # call can be beneath one, and the context lookup is skipped
 _framework_contexts = False
 
+# a context whose span is the invalid one: points recorded in it get no
+# trace-based exemplar (an empty context would not do: the SDK takes an empty
+# one for "none given" and reads the current context instead)
+_NO_SPAN_CONTEXT = trace.set_span_in_context(trace.INVALID_SPAN, otel_context.Context())
 _INTERNAL_OPERATIONS = frozenset({n.OP_EXECUTE_TOOL, n.OP_INVOKE_WORKFLOW, n.OP_INVOKE_AGENT})
 _USAGE_OPERATIONS = n.INFERENCE_OPERATIONS | {n.OP_EMBEDDINGS, n.OP_INVOKE_AGENT}
 # attributes of a Response.extra copied onto the metrics (low cardinality)
@@ -486,28 +490,44 @@ class Call:
         # A delegated framework call is the same API call as the provider call
         # beneath it, which records its duration, chunks and tokens: recording
         # them here too would double the request rate on every dashboard.
+        # Exemplars (trace-based by default) go where the dashboards read them,
+        # duration and first chunk, and link this call's own span, not whatever
+        # span is current when the call ends (the caller's, or none in a script
+        # or a worker). Token and per-chunk points offer none: an exemplar costs
+        # the SDK about as much again as the point.
+        point_context = trace.set_span_in_context(span) if recording else None
         histogram = None if self._delegated else emitter._duration_histogram(request.operation)
         if histogram is not None:
-            histogram.record(elapsed, metric_attrs)
+            histogram.record(elapsed, metric_attrs, context=point_context)
         if usage is not None and request.operation in _USAGE_OPERATIONS:
             if usage.input_tokens is not None:
                 emitter.token_usage.record(
-                    usage.input_tokens, {**metric_attrs, n.GEN_AI_TOKEN_TYPE: n.TOKEN_TYPE_INPUT})
+                    usage.input_tokens, {**metric_attrs, n.GEN_AI_TOKEN_TYPE: n.TOKEN_TYPE_INPUT},
+                    context=_NO_SPAN_CONTEXT)
             if usage.output_tokens is not None:
                 emitter.token_usage.record(
-                    usage.output_tokens, {**metric_attrs, n.GEN_AI_TOKEN_TYPE: n.TOKEN_TYPE_OUTPUT})
+                    usage.output_tokens, {**metric_attrs, n.GEN_AI_TOKEN_TYPE: n.TOKEN_TYPE_OUTPUT},
+                    context=_NO_SPAN_CONTEXT)
         if self._first_chunk is not None and not self._delegated:
-            emitter.time_to_first_chunk.record(self._first_chunk - self._t0, metric_attrs)
-            intervals = self._intervals
-            if intervals and emitter.chunk_metric == CHUNK_METRIC_PER_CHUNK:
-                record = emitter.time_per_output_chunk.record
-                for interval in intervals:
-                    record(interval, metric_attrs)
-            elif intervals and emitter.chunk_metric == CHUNK_METRIC_PER_STREAM:
-                emitter.time_per_output_chunk.record(
-                    sum(intervals) / len(intervals), metric_attrs)
+            emitter.time_to_first_chunk.record(
+                self._first_chunk - self._t0, metric_attrs, context=point_context)
+            self._record_intervals(metric_attrs)
         if hooks.call_ended_hooks:
             hooks.call_ended(self, response, error_type)
+
+    def _record_intervals(self, metric_attrs: dict[str, Any]) -> None:
+        """The time-per-chunk points, with no exemplar (the duration and
+        first-chunk points link the span)."""
+        intervals = self._intervals
+        if not intervals:
+            return
+        mode = self.emitter.chunk_metric
+        record = self.emitter.time_per_output_chunk.record
+        if mode == CHUNK_METRIC_PER_CHUNK:
+            for interval in intervals:
+                record(interval, metric_attrs, context=_NO_SPAN_CONTEXT)
+        elif mode == CHUNK_METRIC_PER_STREAM:
+            record(sum(intervals) / len(intervals), metric_attrs, context=_NO_SPAN_CONTEXT)
 
     def _emit_details_event(
         self, span: trace.Span, attrs: dict[str, Any], details: dict[str, Any],
