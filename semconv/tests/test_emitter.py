@@ -368,6 +368,32 @@ def test_a_broken_hook_never_breaks_the_call(emitter: Emitter, telemetry: Teleme
     finally:
         hooks.remove_hook(broken)
     assert len(telemetry.spans()) == 1
+    (point,) = telemetry.metric_points(n.METRIC_OPERATION_DURATION)
+    assert point.count == 1
+
+
+def test_metric_hooks_merge_and_a_broken_one_is_skipped(
+    emitter: Emitter, telemetry: Telemetry,
+) -> None:
+    def team() -> dict[str, str]:
+        return {n.LLMLENS_TEAM: "search"}
+
+    def tenant() -> dict[str, str]:
+        return {n.LLMLENS_TENANT: "acme"}
+
+    def broken() -> None:
+        raise ValueError("hook bug")
+
+    for hook in (team, broken, tenant):
+        hooks.add_metric_attributes_hook(hook)
+    try:
+        emitter.start(Request(**CHAT)).finish(chat_response())
+    finally:
+        for hook in (team, broken, tenant):
+            hooks.remove_hook(hook)
+    (point,) = telemetry.metric_points(n.METRIC_OPERATION_DURATION)
+    assert point.attributes[n.LLMLENS_TEAM] == "search"
+    assert point.attributes[n.LLMLENS_TENANT] == "acme"
 
 
 def test_a_failing_tracer_never_raises(telemetry: Telemetry) -> None:

@@ -69,9 +69,16 @@ def remove_hook(hook: Callable[..., Any]) -> None:
             hooks.remove(hook)
 
 
-def metric_attributes() -> dict[str, Any] | None:
+def metric_attributes() -> Mapping[str, Any] | None:
+    """What the hooks add to a metric point; read it, never change it (one
+    hook's answer comes back as it gave it)."""
     if not metric_attribute_hooks:
         return None
+    if len(metric_attribute_hooks) == 1:
+        try:
+            return metric_attribute_hooks[0]()
+        except Exception:  # noqa: BLE001 - a hook never breaks a call
+            return None
     merged: dict[str, Any] = {}
     for hook in metric_attribute_hooks:
         try:
