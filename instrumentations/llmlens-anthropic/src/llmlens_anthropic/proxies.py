@@ -149,8 +149,9 @@ def _attach_accumulator(
     return acc
 
 
-class MessageStreamManagerProxy(wrapt.ObjectProxy):  # type: ignore[misc]
-    """``MessageStreamManager``: the request starts on ``__enter__``."""
+class _StreamManagerProxy(wrapt.ObjectProxy):  # type: ignore[misc]
+    """What the sync and async stream manager proxies share: the call they
+    start on entering, and the accumulator put under the entered stream."""
 
     def __init__(self, wrapped: Any, start: StartCall, capture: bool) -> None:
         super().__init__(wrapped)
@@ -159,25 +160,36 @@ class MessageStreamManagerProxy(wrapt.ObjectProxy):  # type: ignore[misc]
         self._self_call: Call | None = None
         self._self_acc: MessageAccumulator | None = None
 
+    def _self_entered(self, stream: Any, *, is_async: bool) -> None:
+        call = self._self_call
+        if call is None:
+            return
+        try:
+            self._self_acc = _attach_accumulator(
+                stream, call, self._self_capture, is_async=is_async)
+            if self._self_acc is None:
+                log_once(_log, "stream_manager.no_raw_stream")
+        except Exception:  # noqa: BLE001 - fail open
+            log_once(_log, "stream_manager.enter")
+
+    def _self_failed(self, exc: BaseException) -> None:
+        if self._self_call is not None:
+            self._self_call.fail(exc, error_type=mapping.error_type(exc))
+
+
+class MessageStreamManagerProxy(_StreamManagerProxy):
+    """``MessageStreamManager``: the request starts on ``__enter__``."""
+
     def __enter__(self) -> Any:
-        call, token = self._self_start()
-        self._self_call = call
+        self._self_call, token = self._self_start()
         try:
             stream = self.__wrapped__.__enter__()
         except BaseException as exc:
-            if call is not None:
-                call.fail(exc, error_type=mapping.error_type(exc))
+            self._self_failed(exc)
             raise
         finally:
             _detach(token)
-        if call is not None:
-            try:
-                self._self_acc = _attach_accumulator(
-                    stream, call, self._self_capture, is_async=False)
-                if self._self_acc is None:
-                    log_once(_log, "stream_manager.no_raw_stream")
-            except Exception:  # noqa: BLE001 - fail open
-                log_once(_log, "stream_manager.enter")
+        self._self_entered(stream, is_async=False)
         return stream
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> Any:
@@ -189,35 +201,19 @@ class MessageStreamManagerProxy(wrapt.ObjectProxy):  # type: ignore[misc]
             _end_managed(self._self_call, self._self_acc, None)
 
 
-class AsyncMessageStreamManagerProxy(wrapt.ObjectProxy):  # type: ignore[misc]
+class AsyncMessageStreamManagerProxy(_StreamManagerProxy):
     """``AsyncMessageStreamManager``: the request starts on ``__aenter__``."""
 
-    def __init__(self, wrapped: Any, start: StartCall, capture: bool) -> None:
-        super().__init__(wrapped)
-        self._self_start = start
-        self._self_capture = capture
-        self._self_call: Call | None = None
-        self._self_acc: MessageAccumulator | None = None
-
     async def __aenter__(self) -> Any:
-        call, token = self._self_start()
-        self._self_call = call
+        self._self_call, token = self._self_start()
         try:
             stream = await self.__wrapped__.__aenter__()
         except BaseException as exc:
-            if call is not None:
-                call.fail(exc, error_type=mapping.error_type(exc))
+            self._self_failed(exc)
             raise
         finally:
             _detach(token)
-        if call is not None:
-            try:
-                self._self_acc = _attach_accumulator(
-                    stream, call, self._self_capture, is_async=True)
-                if self._self_acc is None:
-                    log_once(_log, "stream_manager.no_raw_stream")
-            except Exception:  # noqa: BLE001 - fail open
-                log_once(_log, "stream_manager.aenter")
+        self._self_entered(stream, is_async=True)
         return stream
 
     async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> Any:
