@@ -157,9 +157,11 @@ def build(distro: bool) -> tuple[dict[str, dict[str, Callable[[], None]]], Any]:
                              ANTHROPIC_STREAM),
             "llmlens": consume(ours_anthropic, ANTHROPIC_STREAM)},
     }
-    cases["openai-sync"]["floor-same"] = same_attributes_floor(worker, canned)
-    cases["openai-sync"]["floor-same-current"] = same_attributes_floor(worker, canned,
-                                                                       current=True)
+    for provider in ("openai", "anthropic"):
+        case = cases[f"{provider}-sync"]
+        case["floor-same"] = same_attributes_floor(worker, canned, provider)
+        case["floor-same-current"] = same_attributes_floor(worker, canned, provider,
+                                                           current=True)
     return cases, worker
 
 
@@ -178,10 +180,27 @@ def best_us(fns: dict[str, Callable[[], None]], k: int, reps: int) -> dict[str, 
     return best
 
 
-def same_attributes_floor(worker: Any, canned: Any, current: bool = False,
+def _records(worker: Any, canned: Any, provider: str) -> tuple[Any, Any, Callable[..., Any],
+                                                               dict[str, Any]]:
+    """llmlens' request and response records of one sync call, the canned SDK
+    method and its arguments."""
+    if provider == "openai":
+        from llmlens_openai import requests, results
+
+        return (requests.chat_request(worker.openai.chat.completions, OPENAI_CALL, False),
+                results.chat_response(canned.completion, False),
+                canned.openai_create, OPENAI_CALL)
+    from llmlens_anthropic import mapping
+
+    return (mapping.chat_request(worker.anthropic, ANTHROPIC_CALL, stream=False, capture=False),
+            mapping.message_response(canned.message, capture=False),
+            canned.anthropic_create, ANTHROPIC_CALL)
+
+
+def same_attributes_floor(worker: Any, canned: Any, provider: str, current: bool = False,
                           ) -> Callable[[], None]:
     """The floor again, with exactly the span and metric attributes llmlens
-    emits for the openai-sync call (read from one call on a side provider):
+    emits for the provider's sync call (read from one call on a side provider):
     what the same telemetry costs through the SDK with no extraction. With
     ``current`` the span is also made current around the call, as it must be
     for the HTTP client's spans and the propagated trace context to hang
@@ -195,7 +214,6 @@ def same_attributes_floor(worker: Any, canned: Any, current: bool = False,
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
     from opentelemetry.trace import SpanKind
 
-    from llmlens_openai import requests, results
     from llmlens_semconv import Emitter
     from llmlens_semconv import names as n
     from llmlens_semconv.content import ContentPolicy
@@ -206,10 +224,10 @@ def same_attributes_floor(worker: Any, canned: Any, current: bool = False,
     reader = InMemoryMetricReader()
     side = Emitter("side", tracer_provider=side_tracer,
                    meter_provider=MeterProvider(metric_readers=[reader]), content=ContentPolicy())
-    request = requests.chat_request(worker.openai.chat.completions, OPENAI_CALL, False)
+    request, response, create, kwargs = _records(worker, canned, provider)
     call = side.start(request)
     start_attrs = dict(call.span.attributes)
-    call.finish(results.chat_response(canned.completion, False))
+    call.finish(response)
     [span] = spans.get_finished_spans()
     end_attrs = {k: v for k, v in span.attributes.items() if k not in start_attrs}
     points: dict[str, list[dict[str, Any]]] = {}
@@ -233,11 +251,11 @@ def same_attributes_floor(worker: Any, canned: Any, current: bool = False,
         if current:
             token = otel_context.attach(trace.set_span_in_context(live))
             try:
-                canned.openai_create(**OPENAI_CALL)
+                create(**kwargs)
             finally:
                 otel_context.detach(token)
         else:
-            canned.openai_create(**OPENAI_CALL)
+            create(**kwargs)
         live.set_attributes(end_attrs)
         live.end()
         duration.record(time.perf_counter() - t0, duration_attrs,
