@@ -27,7 +27,7 @@ from llmlens_semconv import Emitter, Request, Response, Usage, hooks
 from llmlens_semconv import names as n
 from llmlens_semconv.content import ContentPolicy
 
-ROUNDS = 7
+ROUNDS = 15
 SPANS = 1000
 BUDGETS = "team:search=500usd/month; model:gpt-4o=10M tokens/day; all=1000usd/month"
 USAGE = Usage(input_tokens=1200, output_tokens=300, cache_read_input_tokens=400,

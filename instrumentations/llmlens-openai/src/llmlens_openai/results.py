@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from llmlens_openai import content
@@ -13,7 +14,11 @@ from llmlens_semconv.fields import fields_of
 
 
 def openai_extra(obj: Any) -> dict[str, Any] | None:
-    fields = fields_of(obj)
+    return openai_extra_of(fields_of(obj))
+
+
+def openai_extra_of(fields: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Service tier and system fingerprint from a result's fields."""
     extra: dict[str, Any] = {}
     tier = as_str(fields.get("service_tier"))
     if tier:
@@ -66,7 +71,7 @@ def _choices_response(result: Any) -> tuple[Any, Response]:
         model=fields.get("model"),
         finish_reasons=reasons or None,
         usage=chat_usage(fields.get("usage")),
-        extra=openai_extra(result),
+        extra=openai_extra_of(fields),
     )
     return choices, response
 
