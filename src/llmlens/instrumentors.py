@@ -89,14 +89,23 @@ def distribution_of(entry_point: Any) -> Any:
 def check_library(dist: Any) -> LibraryCheck:
     """Compare the ``instruments`` extra of an instrumentor's distribution with
     the installed library versions, as ``opentelemetry-instrument`` does."""
+    conflict = library_conflict(dist)
+    if conflict is not None:
+        return conflict
+    required = ", ".join(instrumented_requirements(dist))
+    return LibraryCheck(required, _installed_versions(dist), True)
+
+
+def library_conflict(dist: Any) -> LibraryCheck | None:
+    """The loader's own check alone, one metadata pass: None when
+    ``opentelemetry-instrument`` would load the instrumentor."""
     from opentelemetry.instrumentation.dependencies import get_dist_dependency_conflicts
 
-    required = ", ".join(instrumented_requirements(dist))
     conflict = get_dist_dependency_conflicts(dist) if dist is not None else None
     if conflict is None:
-        return LibraryCheck(required, _installed_versions(dist), True)
+        return None
     found = conflict.found or ", ".join(conflict.found_any or ())
-    return LibraryCheck(required, found or "", False)
+    return LibraryCheck(", ".join(instrumented_requirements(dist)), found or "", False)
 
 
 def instrumented_requirements(dist: Any) -> list[str]:
@@ -151,11 +160,12 @@ def warn_about_skipped_instrumentors(environ: Any) -> list[str]:
         if entry_point.name not in LLMLENS_INSTRUMENTORS or entry_point.name in disabled:
             continue
         try:
-            check = check_library(distribution_of(entry_point))
+            # start-up cost: the versions of supported libraries are not needed
+            check = library_conflict(distribution_of(entry_point))
         except Exception:  # noqa: BLE001 - a broken metadata file is not fatal
             _log.debug("llmlens: could not check %s", entry_point.name, exc_info=True)
             continue
-        if check.version_conflict:
+        if check is not None and check.version_conflict:
             _log.warning(
                 "llmlens: instrumentor %s is skipped: it supports %s but %s is installed; "
                 "upgrade llmlens or install a supported version to get telemetry for it",

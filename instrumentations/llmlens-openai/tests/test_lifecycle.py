@@ -101,6 +101,24 @@ assert isinstance(chat.Completions.__dict__['create'], wrapt.FunctionWrapper)
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_instrument_compiles_no_regex_while_content_is_off():
+    # start-up cost: the content patterns are compiled when content is first made safe
+    code = """
+import re, sys
+callers = []
+compile_ = re.compile
+def tracking_compile(pattern, flags=0):
+    callers.append(sys._getframe(1).f_globals.get('__name__', ''))
+    return compile_(pattern, flags)
+re.compile = tracking_compile
+from llmlens_openai import OpenAIInstrumentor
+OpenAIInstrumentor().instrument()
+ours = [name for name in callers if name.startswith('llmlens')]
+assert not ours, ours
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_uninstrument_before_the_import_leaves_the_sdk_alone():
     code = """
 import sys, wrapt

@@ -34,6 +34,7 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 _log = logging.getLogger(__name__)
@@ -125,23 +126,43 @@ _SCHEMA_KEYS = frozenset({
     "finish_reason", "mime_type", "modality", "uri", "file_id", "description",
     "parameters", "server_tool_call", "server_tool_call_response", "transcript",
 })
-# a value under a key named like this is a credential, whatever it looks like
-_CREDENTIAL_KEY = re.compile(
-    r"passw(?:or)?d|passphrase|secret|api[_-]?key|access[_-]?token|auth[_-]?token"
-    r"|refresh[_-]?token|id[_-]?token|session[_-]?token|authorization|private[_-]?key"
-    r"|credential|cookie",
-    re.IGNORECASE,
-)
-
-_DATA_URI = re.compile(
-    r"data:([A-Za-z0-9.+-]{1,64}/[A-Za-z0-9.+-]{1,64})?(?:;[A-Za-z0-9=.+-]{1,64}){0,4}"
-    r";base64,[A-Za-z0-9+/=_-]{16,}"
-)
-_BASE64_RUN = re.compile(rf"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{{{BASE64_RUN_MIN},}}")
+_BASE64_CHARS = "[A-Za-z0-9+/=_-]"
 # a run of BASE64_RUN_MIN characters covers a whole aligned window of half
 # that length, so probing each window start finds every run cheaply
 _BASE64_WINDOW = BASE64_RUN_MIN // 2
-_BASE64_PROBE = re.compile(rf"[A-Za-z0-9+/=_-]{{{_BASE64_WINDOW}}}")
+
+
+class _Patterns:
+    """The content regexes, compiled on first use: with content off (the
+    default) start-up compiles none of them."""
+
+    @cached_property
+    def credential_key(self) -> re.Pattern[str]:
+        # a value under a key named like this is a credential, whatever it looks like
+        return re.compile(
+            r"passw(?:or)?d|passphrase|secret|api[_-]?key|access[_-]?token|auth[_-]?token"
+            r"|refresh[_-]?token|id[_-]?token|session[_-]?token|authorization"
+            r"|private[_-]?key|credential|cookie",
+            re.IGNORECASE,
+        )
+
+    @cached_property
+    def data_uri(self) -> re.Pattern[str]:
+        return re.compile(
+            r"data:([A-Za-z0-9.+-]{1,64}/[A-Za-z0-9.+-]{1,64})?(?:;[A-Za-z0-9=.+-]{1,64}){0,4}"
+            rf";base64,{_BASE64_CHARS}{{16,}}"
+        )
+
+    @cached_property
+    def base64_run(self) -> re.Pattern[str]:
+        return re.compile(rf"(?<!{_BASE64_CHARS}){_BASE64_CHARS}{{{BASE64_RUN_MIN},}}")
+
+    @cached_property
+    def base64_probe(self) -> re.Pattern[str]:
+        return re.compile(rf"{_BASE64_CHARS}{{{_BASE64_WINDOW}}}")
+
+
+_PATTERNS = _Patterns()
 
 
 @dataclass(slots=True)
@@ -295,7 +316,7 @@ class ContentPolicy:
 
 
 def _is_credential_key(name: str) -> bool:
-    return len(name) <= 64 and _CREDENTIAL_KEY.search(name) is not None
+    return len(name) <= 64 and _PATTERNS.credential_key.search(name) is not None
 
 
 def _is_scalar(value: Any) -> bool:
@@ -376,7 +397,7 @@ def _base64_run_placeholder(match: re.Match[str]) -> str:
 
 
 def _may_hold_base64_run(text: str) -> bool:
-    probe = _BASE64_PROBE.match
+    probe = _PATTERNS.base64_probe.match
     return any(probe(text, start) for start in range(0, len(text), _BASE64_WINDOW))
 
 
@@ -384,9 +405,9 @@ def strip_media(text: str) -> str:
     """Inline media (``data:`` URIs, long base64 runs) replaced by a
     size placeholder."""
     if "base64," in text:
-        text = _DATA_URI.sub(_data_uri_placeholder, text)
+        text = _PATTERNS.data_uri.sub(_data_uri_placeholder, text)
     if len(text) >= BASE64_RUN_MIN and _may_hold_base64_run(text):
-        text = _BASE64_RUN.sub(_base64_run_placeholder, text)
+        text = _PATTERNS.base64_run.sub(_base64_run_placeholder, text)
     return text
 
 

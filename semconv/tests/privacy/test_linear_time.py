@@ -19,8 +19,8 @@ from llmlens_semconv.redaction_patterns import builtin_rules
 from llmlens_semconv.regex_safety import hazards, is_linear
 
 ALL_PATTERNS = [(rule.name, rule.regex) for rule in builtin_rules()] + [
-    ("data_uri", content._DATA_URI),
-    ("base64_run", content._BASE64_RUN),
+    ("data_uri", content._PATTERNS.data_uri),
+    ("base64_run", content._PATTERNS.base64_run),
 ]
 
 
