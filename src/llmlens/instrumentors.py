@@ -147,13 +147,22 @@ def _installed_versions(dist: Any) -> str:
     return ", ".join(found)
 
 
+def loader_reports_version_conflicts() -> bool:
+    """Whether ``opentelemetry-instrument`` itself logs a skipped instrumentor's
+    version conflict at ERROR (newer releases do; older ones only at DEBUG):
+    then a warning of ours would say it twice, and check every library twice."""
+    from opentelemetry.instrumentation.dependencies import DependencyConflict
+
+    return callable(getattr(DependencyConflict, "_log", None))
+
+
 def warn_about_skipped_instrumentors(environ: Any) -> list[str]:
     """Log a WARNING for each llmlens instrumentor that ``opentelemetry-instrument``
     will skip because the installed library is outside its supported range
     (it only logs that at a level users often do not see). A library that is
     simply not installed is normal and stays quiet. Returns the names warned."""
     disabled = disabled_instrumentations(environ)
-    if "*" in disabled:
+    if "*" in disabled or loader_reports_version_conflicts():
         return []
     warned = []
     for entry_point in instrumentor_entry_points():

@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import logging
 import sys
 from pathlib import Path
 
 from distro_fakes import bin_path, clean_env, make_dist, run
 
+from llmlens import instrumentors
 from llmlens.distro import LlmlensDistro, apply_environment_defaults
+from llmlens.instrumentors import loader_reports_version_conflicts
 
 
 def test_defaults_are_otlp_grpc_for_every_signal():
@@ -111,11 +115,34 @@ def test_version_conflict_and_broken_instrumentor_are_warned_not_fatal(tmp_path)
     assert result.returncode == 0, result.stderr
     # the working instrumentor still ran after the broken one
     assert "instrumented: ['working']" in result.stdout
-    assert "llmlens: instrumentor llmlens_openai is skipped" in result.stderr
-    assert "marker-lib 1.0.0" in result.stderr
+    # the version conflict is reported once: by the loader where it logs it
+    # at ERROR itself, else by the distro
+    reports = [line for line in result.stderr.splitlines() if "marker-lib 1.0.0" in line]
+    assert len(reports) == 1, result.stderr
+    assert "llmlens_openai" in reports[0]
+    assert ("nothing can be instrumented" in reports[0]) == loader_reports_version_conflicts()
     assert "instrumentor llmlens_anthropic failed to load and is skipped" in result.stderr
     # the app's own warning still reaches stderr as without llmlens
     assert "app says hello" in result.stderr
+
+
+def test_distro_warns_where_the_loader_reports_conflicts_only_at_debug(
+        tmp_path, monkeypatch, caplog):
+    fakes = tmp_path / "site"
+    _fake_instrumentors(fakes)
+    monkeypatch.syspath_prepend(str(fakes))
+    ours = [ep for dist in importlib.metadata.distributions(path=[str(fakes)])
+            for ep in dist.entry_points]
+    monkeypatch.setattr(instrumentors, "instrumentor_entry_points", lambda: ours)
+    monkeypatch.setattr(instrumentors, "loader_reports_version_conflicts", lambda: False)
+    with caplog.at_level(logging.WARNING, logger="llmlens.instrumentors"):
+        warned = instrumentors.warn_about_skipped_instrumentors({})
+    assert warned == ["llmlens_openai"]
+    assert ("llmlens: instrumentor llmlens_openai is skipped: it supports marker-lib<1 "
+            "but marker-lib 1.0.0 is installed") in caplog.text
+    # the same run with a loader that reports conflicts itself: the distro stays quiet
+    monkeypatch.setattr(instrumentors, "loader_reports_version_conflicts", lambda: True)
+    assert instrumentors.warn_about_skipped_instrumentors({}) == []
 
 
 def test_disabled_instrumentor_is_not_warned_about(tmp_path):
